@@ -1,0 +1,26 @@
+package ipcsuite_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// BenchmarkTable rebuilds the classic IPC throughput table: a ping-pong
+// round trip between two processes per op, for every registered transport,
+// placement and size. Names are keyed so that
+//
+//	go tool benchstat -row /mech -col /size -filter .unit:msg/s
+//
+// prints mechanism by size.
+func BenchmarkTable(b *testing.B) {
+	for _, tr := range helpers.Transports() {
+		for _, place := range helpers.Placements() {
+			for _, size := range helpers.Sizes {
+				name := fmt.Sprintf("mech=%s/place=%s/size=%d", tr.Name, place.Name, size)
+				b.Run(name, func(b *testing.B) { helpers.BenchPingPong(b, tr, size, place) })
+			}
+		}
+	}
+}

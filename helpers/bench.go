@@ -1,0 +1,105 @@
+package helpers
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Sizes are the message sizes of the classic table.
+var Sizes = []int{100, 1024}
+
+// BenchPingPong measures round trips of size bytes each way between the
+// benchmark process and an echo peer placed as place says. One op is one
+// round trip. The peer starts once per sample, outside the timed region,
+// and the channel is warmed up before timing starts.
+func BenchPingPong(b *testing.B, tr Transport, size int, place Placement) {
+	if size > tr.MaxSize {
+		b.Skipf("%s carries at most %d bytes", tr.Name, tr.MaxSize)
+	}
+	ep, peer := startEcho(b, tr, &place.Peer, modeFixed, size)
+	unpin, err := Pin(place.Self)
+	if err != nil {
+		b.Fatalf("pin to cpu %d: %v", place.Self, err)
+	}
+	defer unpin()
+	rawIO.Store(true)
+	defer rawIO.Store(false)
+	msg := make([]byte, size)
+	roundTrip := func() {
+		if err := ep.Send(msg); err != nil {
+			b.Fatalf("send: %s", ErrnoName(err))
+		}
+		if err := ep.Recv(msg); err != nil {
+			b.Fatalf("recv: %s", ErrnoName(err))
+		}
+	}
+	for range 1000 {
+		roundTrip()
+	}
+	cpu := StartCPUClock(peer.Pid)
+	b.SetBytes(int64(2 * size))
+	b.ReportAllocs()
+	for b.Loop() {
+		roundTrip()
+	}
+	ReportRate(b, cpu)
+}
+
+// ReportRate reports msg/s (round trips per second) and, from cpu, the CPU
+// time both processes spent per op.
+func ReportRate(b *testing.B, cpu CPUClock) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+	if used := cpu.Used(); used > 0 {
+		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// A CPUClock reads the CPU time of this process and a peer, from the
+// scheduler's nanosecond counters, so that a spinning variant shows the
+// cores it burns.
+type CPUClock struct {
+	pids  []int
+	start time.Duration
+}
+
+// StartCPUClock starts counting the CPU time of this process and of pid.
+func StartCPUClock(pid int) CPUClock {
+	c := CPUClock{pids: []int{os.Getpid(), pid}}
+	c.start = c.total()
+	return c
+}
+
+// Used returns the CPU time spent since the clock started, or 0 when the
+// counters are unreadable.
+func (c CPUClock) Used() time.Duration {
+	if c.start < 0 {
+		return 0
+	}
+	return c.total() - c.start
+}
+
+func (c CPUClock) total() time.Duration {
+	var sum time.Duration
+	for _, pid := range c.pids {
+		tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/schedstat")
+		if len(tasks) == 0 {
+			return -1
+		}
+		for _, f := range tasks {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				continue // the thread has exited
+			}
+			ns, err := strconv.ParseInt(strings.Fields(string(data))[0], 10, 64)
+			if err != nil {
+				return -1
+			}
+			sum += time.Duration(ns)
+		}
+	}
+	return sum
+}

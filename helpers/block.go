@@ -1,0 +1,109 @@
+package helpers
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Scale stretches a duration by IPCSUITE_TIMESCALE (default 1), which a
+// runner sets where the suite runs slower, as under CPU emulation.
+func Scale(d time.Duration) time.Duration {
+	if f, err := strconv.ParseFloat(os.Getenv("IPCSUITE_TIMESCALE"), 64); err == nil && f > 0 {
+		return time.Duration(float64(d) * f)
+	}
+	return d
+}
+
+// defaultDeadline bounds a test when go test runs without -timeout.
+const defaultDeadline = 60 * time.Second
+
+// Deadline is when a wait in the test gives up: a little before the
+// test binary's own deadline, so that the failure names what was stuck
+// rather than ending in a panic dump.
+func Deadline(t testing.TB) time.Time {
+	limit := time.Now().Add(Scale(defaultDeadline))
+	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if d, ok := dt.Deadline(); ok {
+			if d = d.Add(-Scale(5 * time.Second)); d.Before(limit) {
+				limit = d
+			}
+		}
+	}
+	return limit
+}
+
+// BlockBound is how long a call must stay unreturned to count as blocked.
+// A call that would return at once does so in microseconds; the bound is
+// generous so that a loaded machine does not make a returning call look
+// blocked, which would hide nothing but cost time.
+func BlockBound() time.Duration { return Scale(100 * time.Millisecond) }
+
+// Pending is a call running on its own goroutine (and, while it blocks in
+// the kernel, its own OS thread).
+type Pending[T any] struct {
+	what string
+	done chan T
+}
+
+// Start runs op in the background.
+func Start[T any](what string, op func() T) *Pending[T] {
+	p := &Pending[T]{what: what, done: make(chan T, 1)}
+	go func() { p.done <- op() }()
+	return p
+}
+
+// RequireBlocked fails the test if the call returns within BlockBound.
+func (p *Pending[T]) RequireBlocked(t testing.TB) {
+	t.Helper()
+	select {
+	case v := <-p.done:
+		p.done <- v
+		t.Fatalf("%s returned %v at once; want it to block", p.what, v)
+	case <-time.After(BlockBound()):
+	}
+}
+
+// Wait returns the call's result, failing the test if it has not returned
+// by the deadline.
+func (p *Pending[T]) Wait(t testing.TB) T {
+	t.Helper()
+	select {
+	case v := <-p.done:
+		return v
+	case <-time.After(time.Until(Deadline(t))):
+		t.Fatalf("%s still blocked at the deadline", p.what)
+		var zero T
+		return zero
+	}
+}
+
+// Blocks proves that op blocks: it starts op, shows it has not returned
+// after BlockBound, runs unblock, and returns op's result, which must come
+// before the deadline.
+func Blocks[T any](t testing.TB, what string, op func() T, unblock func()) T {
+	t.Helper()
+	p := Start(what, op)
+	p.RequireBlocked(t)
+	unblock()
+	return p.Wait(t)
+}
+
+// Result pairs a count with an error, for calls like read and write.
+type Result struct {
+	N   int
+	Err error
+}
+
+// IO adapts a read- or write-like call for Start and Blocks.
+func IO(f func() (int, error)) func() Result {
+	return func() Result { n, err := f(); return Result{n, err} }
+}
+
+func (r Result) String() string {
+	if r.Err != nil {
+		return "error " + ErrnoName(r.Err)
+	}
+	return strconv.Itoa(r.N) + " bytes"
+}

@@ -1,0 +1,156 @@
+package helpers
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestTransport is the contract every transport meets, run between the
+// test process and an echo peer: exact payloads of every size, order, no
+// loss or duplication, and an error rather than a hang when the peer dies.
+func TestTransport(t *testing.T, tr Transport) {
+	// Both ends on one CPU: the contract is about correctness, and a
+	// same-CPU wakeup is an order of magnitude cheaper than a cross-CPU one
+	// on small machines, which keeps every-size sweeps short.
+	cpu := Placements()[0].Peer
+	t.Run("Integrity", func(t *testing.T) { contractIntegrity(t, tr, cpu) })
+	t.Run("Order", func(t *testing.T) { contractOrder(t, tr, cpu) })
+	t.Run("PeerDies", func(t *testing.T) { contractPeerDies(t, tr, cpu) })
+}
+
+// checksummed fills p with random bytes and, when there is room, a CRC-32
+// of the rest in its first four bytes, which the peer verifies.
+func checksummed(rng *rand.Rand, p []byte) {
+	for i := range p {
+		p[i] = byte(rng.Uint32())
+	}
+	if len(p) >= 8 {
+		binary.LittleEndian.PutUint32(p, crc32.ChecksumIEEE(p[4:]))
+	}
+}
+
+func checksumOK(p []byte) bool {
+	return len(p) < 8 || binary.LittleEndian.Uint32(p) == crc32.ChecksumIEEE(p[4:])
+}
+
+// Sequence messages carry their number and its complement, so that a
+// message made of stale or zeroed bytes does not pass for another.
+const seqLen = 16
+
+func putSeq(p []byte, i uint64) {
+	binary.LittleEndian.PutUint64(p, i)
+	binary.LittleEndian.PutUint64(p[8:], ^i)
+}
+
+func seqOf(p []byte) uint64 {
+	i := binary.LittleEndian.Uint64(p)
+	if binary.LittleEndian.Uint64(p[8:]) != ^i {
+		return ^uint64(0)
+	}
+	return i
+}
+
+func contractIntegrity(t *testing.T, tr Transport, cpu int) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("payload seed %d, sizes 1..%d", seed, tr.MaxSize)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	ep, peer := startEcho(t, tr, &cpu, modeSizes, tr.MaxSize)
+	err := Start("integrity sweep", func() error {
+		if unpin, err := Pin(cpu); err == nil {
+			defer unpin()
+		}
+		sent := make([]byte, tr.MaxSize)
+		got := make([]byte, tr.MaxSize)
+		for size := 1; size <= tr.MaxSize; size++ {
+			checksummed(rng, sent[:size])
+			if err := ep.Send(sent[:size]); err != nil {
+				return fmt.Errorf("send %d bytes: %s", size, ErrnoName(err))
+			}
+			if err := ep.Recv(got[:size]); err != nil {
+				return fmt.Errorf("recv %d bytes: %s", size, ErrnoName(err))
+			}
+			if !bytes.Equal(sent[:size], got[:size]) {
+				return fmt.Errorf("message of %d bytes came back changed", size)
+			}
+		}
+		return nil
+	}).Wait(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer.RequireExit(t, 0)
+}
+
+// window is how many messages the order test keeps in flight, so that
+// queueing inside the transport is exercised, not only lock-step.
+const window = 8
+
+// stream sends count sequence messages, keeping window in flight, and
+// checks each echo. It returns how many echoes came back in order and the
+// first error.
+func stream(ep Endpoint, count int) (int, error) {
+	msg := make([]byte, seqLen)
+	sent, got := 0, 0
+	for got < count {
+		for sent < count && sent-got < window {
+			putSeq(msg, uint64(sent))
+			if err := ep.Send(msg); err != nil {
+				return got, fmt.Errorf("send message %d: %w", sent, err)
+			}
+			sent++
+		}
+		if err := ep.Recv(msg); err != nil {
+			return got, fmt.Errorf("recv echo %d: %w", got, err)
+		}
+		if seq := seqOf(msg); seq != uint64(got) {
+			return got, fmt.Errorf("echo %d carried sequence number %d", got, seq)
+		}
+		got++
+	}
+	return got, nil
+}
+
+func contractOrder(t *testing.T, tr Transport, cpu int) {
+	count := 100_000
+	if testing.Short() {
+		count = 10_000
+	}
+	ep, peer := startEcho(t, tr, &cpu, modeSeq, count)
+	r := Start("ordered stream", func() error {
+		if unpin, err := Pin(cpu); err == nil {
+			defer unpin()
+		}
+		_, err := stream(ep, count)
+		return err
+	}).Wait(t)
+	if r != nil {
+		t.Fatalf("%d messages: %v", count, r)
+	}
+	peer.RequireExit(t, 0)
+}
+
+func contractPeerDies(t *testing.T, tr Transport, cpu int) {
+	const lives = 1000
+	ep, peer := startEcho(t, tr, &cpu, modeSeq, lives)
+	type outcome struct {
+		got int
+		err error
+	}
+	r := Start("stream to a dying peer", func() outcome {
+		got, err := stream(ep, 2*lives)
+		return outcome{got, err}
+	}).Wait(t)
+	peer.RequireExit(t, 0)
+	if r.err == nil {
+		t.Fatalf("streamed %d messages through a peer that exits after %d", 2*lives, lives)
+	}
+	if r.got != lives {
+		t.Fatalf("got %d echoes before the error, want %d: %v", r.got, lives, r.err)
+	}
+	t.Logf("after the peer exited: %v", r.err)
+}

@@ -1,0 +1,194 @@
+package helpers
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// Everything the suite names starts with Prefix and the pid of the test
+// process, so that a later run can tell a killed run's leftovers (dead pid)
+// from a live run's objects, and sweep them.
+const Prefix = "ipcsuite."
+
+// Where named objects live.
+var (
+	tmpDir    = os.TempDir()
+	shmDir    = "/dev/shm"
+	mqueueDir = "/dev/mqueue"
+)
+
+var root struct {
+	sync.Mutex
+	dir  string
+	next int
+}
+
+// runRoot is the directory, short enough for sun_path, that holds every
+// file (FIFO, socket, key file) the run names. Peers inherit it.
+func runRoot() string {
+	if dir := os.Getenv(envRunRoot); dir != "" {
+		return dir
+	}
+	root.Lock()
+	defer root.Unlock()
+	if root.dir == "" {
+		dir := filepath.Join(tmpDir, Prefix+strconv.Itoa(os.Getpid()))
+		if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+			panic(err)
+		}
+		os.Chmod(dir, 0o755) // traversable by a peer of another uid, whatever the umask
+		root.dir = dir
+	}
+	return root.dir
+}
+
+func removeRunRoot() {
+	root.Lock()
+	defer root.Unlock()
+	if root.dir != "" {
+		os.RemoveAll(root.dir)
+	}
+}
+
+// Dir makes a fresh directory under the run's root, removed when the test
+// ends. Other uids can traverse it, so permission tests fail on the object's
+// own mode rather than on the path.
+func Dir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(runRoot(), uniq())
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("remove %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
+// Name returns a fresh name for a POSIX IPC object (shm, mq) of this run,
+// without a leading slash. The test must remove the object; the leak check
+// reports it otherwise.
+func Name() string {
+	return Prefix + strconv.Itoa(os.Getpid()) + "." + uniq()
+}
+
+func uniq() string {
+	root.Lock()
+	defer root.Unlock()
+	root.next++
+	return strconv.Itoa(root.next)
+}
+
+// snapshot is what the leak check compares: the IPC objects and named
+// files of this run, and its children.
+type snapshot struct {
+	sysv map[string]bool
+}
+
+func takeSnapshot() snapshot {
+	return snapshot{sysv: sysvObjects()}
+}
+
+// sysvObjects lists SysV objects as "msg id=... key=...".
+func sysvObjects() map[string]bool {
+	out := map[string]bool{}
+	for _, kind := range []string{"msg", "sem", "shm"} {
+		data, err := os.ReadFile("/proc/sysvipc/" + kind)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		for _, line := range lines[1:] {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				out[fmt.Sprintf("SysV %s id=%s key=%s", kind, f[1], f[0])] = true
+			}
+		}
+	}
+	return out
+}
+
+// leaksSince lists what the tests left behind.
+func (s snapshot) leaksSince() []string {
+	var leaks []string
+	for obj := range sysvObjects() {
+		if !s.sysv[obj] {
+			leaks = append(leaks, obj)
+		}
+	}
+	mine := Prefix + strconv.Itoa(os.Getpid())
+	for _, dir := range []string{shmDir, mqueueDir} {
+		names, _ := filepath.Glob(filepath.Join(dir, mine+".*"))
+		leaks = append(leaks, names...)
+	}
+	root.Lock()
+	dir := root.dir
+	root.Unlock()
+	if dir != "" {
+		filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+			if err == nil && path != dir && path != filepath.Join(dir, "peer.exe") {
+				leaks = append(leaks, fmt.Sprintf("%s (%s)", path, info.Mode().Type()))
+			}
+			return nil
+		})
+	}
+	for _, pid := range children() {
+		leaks = append(leaks, fmt.Sprintf("child process %d (%s)", pid, processName(pid)))
+	}
+	sort.Strings(leaks)
+	return leaks
+}
+
+// children lists this process's live and zombie children.
+func children() []int {
+	var pids []int
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, f := range tasks {
+		data, _ := os.ReadFile(f)
+		for _, s := range strings.Fields(string(data)) {
+			if pid, err := strconv.Atoi(s); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
+}
+
+func processName(pid int) string {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return "?"
+	}
+	return strings.ReplaceAll(strings.TrimRight(string(data), "\x00"), "\x00", " ")
+}
+
+// sweep removes what earlier runs that were killed left behind: named
+// objects whose owning test process no longer exists.
+func sweep() {
+	for _, dir := range []string{tmpDir, shmDir, mqueueDir} {
+		names, _ := filepath.Glob(filepath.Join(dir, Prefix+"*"))
+		for _, path := range names {
+			rest := strings.TrimPrefix(filepath.Base(path), Prefix)
+			pid, err := strconv.Atoi(strings.SplitN(rest, ".", 2)[0])
+			if err != nil || alive(pid) {
+				continue
+			}
+			os.RemoveAll(path)
+		}
+	}
+}
+
+func alive(pid int) bool {
+	return unix.Kill(pid, 0) != unix.ESRCH
+}

@@ -1,0 +1,140 @@
+package helpers
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+// An Endpoint is one process's end of a two-way message channel.
+type Endpoint interface {
+	// Send sends p as one message, all of it.
+	Send(p []byte) error
+	// Recv receives one message of exactly len(p) bytes into p. When the
+	// other process has gone, it returns an error (io.EOF when nothing of
+	// the message arrived); it never blocks for ever on a dead peer.
+	Recv(p []byte) error
+	// Close releases this end; the other end's Recv then fails.
+	Close() error
+}
+
+// A Transport is a mechanism's ping-pong channel between the test process
+// and a peer process.
+type Transport struct {
+	Name    string // row name in the table, e.g. "pipe"
+	MaxSize int    // largest message the transport carries
+	// Open runs in the test process. It makes the channel, registers its
+	// cleanup, and returns the test's endpoint and what the peer needs
+	// (Files and Args of the spec; the harness adds its own args after).
+	Open func(t testing.TB) (Endpoint, PeerSpec)
+	// Attach runs in the peer and builds the peer's endpoint from the
+	// files and args that Open handed over.
+	Attach func(args []string) (Endpoint, error)
+}
+
+var transports struct {
+	sync.Mutex
+	byName map[string]Transport
+}
+
+// RegisterTransport adds a transport to the contract tests and the table
+// benchmarks, and registers the echo role its peers play.
+func RegisterTransport(tr Transport) {
+	transports.Lock()
+	defer transports.Unlock()
+	if transports.byName == nil {
+		transports.byName = map[string]Transport{}
+	}
+	if _, dup := transports.byName[tr.Name]; dup {
+		panic("helpers: transport registered twice: " + tr.Name)
+	}
+	transports.byName[tr.Name] = tr
+	register(echoRole(tr), func(args []string) int { return echo(tr, args) }, true)
+}
+
+// Transports returns the registered transports sorted by name.
+func Transports() []Transport {
+	transports.Lock()
+	defer transports.Unlock()
+	var out []Transport
+	for _, tr := range transports.byName {
+		out = append(out, tr)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func echoRole(tr Transport) string { return "echo/" + tr.Name }
+
+// Echo modes, passed as the peer's last two args: what to expect and echo.
+const (
+	modeFixed = "fixed" // messages of one size until the test closes
+	modeSizes = "sizes" // one message of each size 1..n, checksummed
+	modeSeq   = "seq"   // sequence-numbered messages; exit after n
+)
+
+// StartEcho opens the transport and starts an echo peer in the given mode.
+func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int) (Endpoint, *Peer) {
+	t.Helper()
+	ep, spec := tr.Open(t)
+	spec.Args = append(spec.Args, mode, strconv.Itoa(n))
+	spec.CPU = cpu
+	p := Spawn(t, echoRole(tr), spec)
+	t.Cleanup(func() { ep.Close() })
+	return ep, p
+}
+
+// echo is the peer's side of every transport: it sends back what it gets.
+func echo(tr Transport, args []string) int {
+	if len(args) < 2 {
+		Fatalf("echo: want args ... mode n, got %q", args)
+	}
+	mode, n := args[len(args)-2], args[len(args)-1]
+	count, err := strconv.Atoi(n)
+	if err != nil {
+		Fatalf("echo: bad count %q", n)
+	}
+	ep, err := tr.Attach(args[:len(args)-2])
+	Check(err, "attach "+tr.Name)
+	buf := make([]byte, max(tr.MaxSize, seqLen))
+	switch mode {
+	case modeFixed:
+		// The benchmark's peer: one locked thread, raw calls (see rawIO).
+		runtime.LockOSThread()
+		rawIO.Store(true)
+		msg := buf[:count]
+		for {
+			if err := ep.Recv(msg); err != nil {
+				return 0 // the test closed its end
+			}
+			Check(ep.Send(msg), "echo send")
+		}
+	case modeSizes:
+		for size := 1; size <= count; size++ {
+			msg := buf[:size]
+			Check(ep.Recv(msg), fmt.Sprintf("recv message of %d bytes", size))
+			if !checksumOK(msg) {
+				Fatalf("message of %d bytes arrived corrupted", size)
+			}
+			Check(ep.Send(msg), "echo send")
+		}
+	case modeSeq:
+		msg := buf[:seqLen]
+		for i := uint64(0); i < uint64(count); i++ {
+			Check(ep.Recv(msg), "recv sequence message")
+			if got := seqOf(msg); got != i {
+				Fatalf("sequence: got message %d, want %d", got, i)
+			}
+			Check(ep.Send(msg), "echo send")
+		}
+		os.Exit(0) // without closing: the test must see the peer vanish
+	default:
+		Fatalf("echo: unknown mode %q", mode)
+	}
+	ep.Close()
+	return 0
+}

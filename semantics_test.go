@@ -1,0 +1,27 @@
+package ipcsuite_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/fifo"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/pipe"
+)
+
+func TestMain(m *testing.M) {
+	helpers.Main(m)
+	os.Exit(0) // not reached: Main exits
+}
+
+// TestContract runs the transport contract against every mechanism's
+// ping-pong transport.
+func TestContract(t *testing.T) {
+	trs := helpers.Transports()
+	if len(trs) == 0 {
+		t.Fatal("no transports registered")
+	}
+	for _, tr := range trs {
+		t.Run(tr.Name, func(t *testing.T) { helpers.TestTransport(t, tr) })
+	}
+}
