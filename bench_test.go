@@ -24,3 +24,6 @@ func BenchmarkTable(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFloor measures the baselines every row is quoted against.
+func BenchmarkFloor(b *testing.B) { helpers.BenchFloors(b) }

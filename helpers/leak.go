@@ -31,6 +31,10 @@ var root struct {
 	next int
 }
 
+// RunRoot is the directory that holds the files the run names; Dir makes
+// per-test directories inside it.
+func RunRoot() string { return runRoot() }
+
 // runRoot is the directory, short enough for sun_path, that holds every
 // file (FIFO, socket, key file) the run names. Peers inherit it.
 func runRoot() string {
