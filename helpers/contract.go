@@ -23,12 +23,12 @@ func TestTransport(t *testing.T, tr Transport) {
 	t.Run("PeerDies", func(t *testing.T) { contractPeerDies(t, tr, cpu) })
 }
 
-// checksummed fills p with random bytes and, when there is room, a CRC-32
-// of the rest in its first four bytes, which the peer verifies.
-func checksummed(rng *rand.Rand, p []byte) {
-	for i := range p {
-		p[i] = byte(rng.Uint32())
-	}
+// checksummed fills p with random bytes, taken at a random offset of a
+// pool of random bytes (generating gigabytes afresh would dominate the
+// sweep), and, when there is room, puts a CRC-32 of the rest in its first
+// four bytes, which the peer verifies.
+func checksummed(rng *rand.Rand, pool, p []byte) {
+	copy(p, pool[rng.IntN(len(pool)-len(p)+1):])
 	if len(p) >= 8 {
 		binary.LittleEndian.PutUint32(p, crc32.ChecksumIEEE(p[4:]))
 	}
@@ -64,10 +64,14 @@ func contractIntegrity(t *testing.T, tr Transport, cpu int) {
 		if unpin, err := Pin(cpu); err == nil {
 			defer unpin()
 		}
+		pool := make([]byte, 2*tr.MaxSize)
+		for i := range pool {
+			pool[i] = byte(rng.Uint32())
+		}
 		sent := make([]byte, tr.MaxSize)
 		got := make([]byte, tr.MaxSize)
 		for size := 1; size <= tr.MaxSize; size++ {
-			checksummed(rng, sent[:size])
+			checksummed(rng, pool, sent[:size])
 			if err := ep.Send(sent[:size]); err != nil {
 				return fmt.Errorf("send %d bytes: %s", size, ErrnoName(err))
 			}
