@@ -19,7 +19,7 @@ test: deps
 # Every benchmark, COUNT samples each, kept for benchstat.
 bench: deps
 	@mkdir -p $(OUT)
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(COUNT) -timeout 60m ./... | tee $(OUT)/bench.txt
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(COUNT) -timeout 60m ./... | tee $(OUT)/bench.txt
 
 # The classic table: ping-pong rows and the floors, rendered by cmd/ipctable.
 table: deps
@@ -33,7 +33,7 @@ lint: deps
 
 # Every benchmark once, to show they run.
 smoke: deps
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 10m ./...
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 10m ./...
 
 clean:
 	rm -rf $(OUT)

@@ -96,17 +96,23 @@ const window = 8
 
 // stream sends count sequence messages, keeping window in flight, and
 // checks each echo. It returns how many echoes came back in order and the
-// first error.
+// first error. A failed send stops the sending but not the receiving: the
+// echoes already in flight still count.
 func stream(ep Endpoint, count int) (int, error) {
 	msg := make([]byte, seqLen)
 	sent, got := 0, 0
+	var sendErr error
 	for got < count {
-		for sent < count && sent-got < window {
+		for sendErr == nil && sent < count && sent-got < window {
 			putSeq(msg, uint64(sent))
 			if err := ep.Send(msg); err != nil {
-				return got, fmt.Errorf("send message %d: %w", sent, err)
+				sendErr = fmt.Errorf("send message %d: %w", sent, err)
+				break
 			}
 			sent++
+		}
+		if got == sent {
+			return got, sendErr
 		}
 		if err := ep.Recv(msg); err != nil {
 			return got, fmt.Errorf("recv echo %d: %w", got, err)

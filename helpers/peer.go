@@ -103,6 +103,8 @@ func Spawn(t testing.TB, role string, spec PeerSpec) *Peer {
 		envCtlOut+"="+strconv.Itoa(4+len(spec.Files)),
 		envParent+"="+strconv.Itoa(os.Getpid()),
 		envRunRoot+"="+runRoot(),
+		// Under -race a peer would otherwise linger a second at exit.
+		"GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"),
 	)
 	cmd.Env = append(cmd.Env, spec.Env...)
 	if spec.CPU != nil && *spec.CPU >= 0 {

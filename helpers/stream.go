@@ -1,0 +1,337 @@
+package helpers
+
+// Shared pieces for byte-stream mechanisms with pipe semantics (anonymous
+// pipes, FIFOs): a record format that shows torn or interleaved writes, a
+// peer role that writes such records, and a peer role that writes into a
+// pipe with no reader under a chosen SIGPIPE disposition. A package
+// registers the roles under its own names:
+//
+//	func init() { helpers.Register("record-writer", helpers.RecordWriter) }
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// PipeBuf is PIPE_BUF on Linux: writes of at most this many bytes to a pipe
+// or FIFO are atomic. It is 4096 whatever the page size.
+const PipeBuf = 4096
+
+// RecordHeaderLen is the size of a record's header: magic, writer, sequence
+// number and total length, four little-endian uint32s.
+const RecordHeaderLen = 16
+
+const recordMagic = 0x31434552 // "REC1"
+
+// MakeRecord returns record number seq of writer, size bytes long (at
+// least RecordHeaderLen): the header, then a fill that depends on writer,
+// seq and position, so that bytes of another record cannot pass for it.
+func MakeRecord(writer, seq, size int) []byte {
+	if size < RecordHeaderLen {
+		panic("helpers: record shorter than its header")
+	}
+	p := make([]byte, size)
+	binary.LittleEndian.PutUint32(p[0:], recordMagic)
+	binary.LittleEndian.PutUint32(p[4:], uint32(writer))
+	binary.LittleEndian.PutUint32(p[8:], uint32(seq))
+	binary.LittleEndian.PutUint32(p[12:], uint32(size))
+	for i := RecordHeaderLen; i < size; i++ {
+		p[i] = recordFill(writer, seq, i)
+	}
+	return p
+}
+
+func recordFill(writer, seq, i int) byte {
+	return byte(writer*89 + seq*13 + i + i>>8)
+}
+
+// RecordSize is the size of record seq of writer in a run whose records
+// are at most max bytes: varied (so that records straddle page boundaries
+// in the pipe) but reproducible, and every eighth record exactly max.
+func RecordSize(writer, seq, max int) int {
+	if seq%8 == 0 {
+		return max
+	}
+	h := uint64(writer)<<32 | uint64(seq)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return RecordHeaderLen + int(h%uint64(max-RecordHeaderLen+1))
+}
+
+// CheckRecords reads r to its end and checks that it is made of whole,
+// intact records only, each writer's in order 0, 1, 2, ... A torn or
+// interleaved write shows as a bad header or a fill byte that differs. With
+// perWriter >= 0 it also requires exactly perWriter records from each of
+// writers writers (ids 0..writers-1). It returns how many records it read
+// and how often consecutive records came from different writers.
+func CheckRecords(r io.Reader, writers, perWriter int) (records, switches int, err error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	next := make([]int, writers)
+	last := -1
+	var off int64
+	hdr := make([]byte, RecordHeaderLen)
+	for {
+		if _, err := io.ReadFull(br, hdr); err != nil {
+			if err == io.EOF {
+				break
+			}
+			return records, switches, fmt.Errorf("offset %d: header of record %d: %w", off, records, err)
+		}
+		magic := binary.LittleEndian.Uint32(hdr[0:])
+		writer := int(binary.LittleEndian.Uint32(hdr[4:]))
+		seq := int(binary.LittleEndian.Uint32(hdr[8:]))
+		size := int(binary.LittleEndian.Uint32(hdr[12:]))
+		if magic != recordMagic || writer >= writers || size < RecordHeaderLen || size > 1<<24 {
+			return records, switches, fmt.Errorf("offset %d: record %d has a bad header % x (torn or interleaved write)", off, records, hdr)
+		}
+		if seq != next[writer] {
+			return records, switches, fmt.Errorf("offset %d: writer %d sent record %d, want %d (lost, repeated or reordered)", off, writer, seq, next[writer])
+		}
+		body := make([]byte, size-RecordHeaderLen)
+		if _, err := io.ReadFull(br, body); err != nil {
+			return records, switches, fmt.Errorf("offset %d: record %d of writer %d (%d bytes) cut short: %w", off, seq, writer, size, err)
+		}
+		want := MakeRecord(writer, seq, size)[RecordHeaderLen:]
+		if i := firstDiff(body, want); i >= 0 {
+			return records, switches, fmt.Errorf("offset %d: record %d of writer %d (%d bytes) differs at byte %d: got %#x, want %#x (interleaved write)",
+				off, seq, writer, size, RecordHeaderLen+i, body[i], want[i])
+		}
+		if last >= 0 && last != writer {
+			switches++
+		}
+		last = writer
+		next[writer]++
+		records++
+		off += int64(size)
+	}
+	if perWriter >= 0 {
+		for w, n := range next {
+			if n != perWriter {
+				return records, switches, fmt.Errorf("writer %d: %d records arrived, want %d", w, n, perWriter)
+			}
+		}
+	}
+	return records, switches, nil
+}
+
+func firstDiff(a, b []byte) int {
+	if bytes.Equal(a, b) {
+		return -1
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return len(a)
+}
+
+// FDReader reads a raw fd as an io.Reader: read(2), EINTR retried, with
+// end of file (a zero read) as io.EOF.
+func FDReader(fd int) io.Reader { return fdReader(fd) }
+
+type fdReader int
+
+func (fd fdReader) Read(p []byte) (int, error) {
+	n, err := Read(int(fd), p)
+	if err == nil && n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+// RoleArgs parses a role's arguments of the form key=value.
+func RoleArgs(args []string) map[string]string {
+	m := map[string]string{}
+	for _, a := range args {
+		k, v, _ := strings.Cut(a, "=")
+		m[k] = v
+	}
+	return m
+}
+
+func intArg(m map[string]string, key string, def int) int {
+	s, ok := m[key]
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		Fatalf("argument %s=%q: not a number", key, s)
+	}
+	return n
+}
+
+// writeEnd is the write end a role uses: the FIFO at path=P, opened for
+// writing (which waits for a reader), or else PeerFD(0).
+func writeEnd(m map[string]string) int {
+	if path, ok := m["path"]; ok {
+		fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		Check(err, "open "+path+" for writing")
+		return fd
+	}
+	return PeerFD(0)
+}
+
+// RecordWriter is a peer role body. It writes count records (MakeRecord,
+// RecordSize) as writer id, each with a single write(2) and each at most
+// max bytes (default PipeBuf), to its write end (path=P or PeerFD(0)).
+// It tells "ready", waits for "go", writes, and exits 0, which closes its
+// end. Arguments: writer=N count=N [max=N] [path=P]. A short write ends it
+// with exit code 3.
+func RecordWriter(args []string) int {
+	m := RoleArgs(args)
+	writer, count := intArg(m, "writer", 0), intArg(m, "count", 0)
+	maxSize := intArg(m, "max", PipeBuf)
+	fd := writeEnd(m)
+	Tell("ready")
+	AwaitLine("go")
+	for seq := range count {
+		rec := MakeRecord(writer, seq, RecordSize(writer, seq, maxSize))
+		n, err := Write(fd, rec)
+		Check(err, fmt.Sprintf("write record %d", seq))
+		if n != len(rec) {
+			Fatalf("record %d: write(2) of %d bytes returned %d", seq, len(rec), n)
+		}
+	}
+	return 0
+}
+
+// SigpipeWriter is a peer role body that writes size bytes (default 1)
+// with one call into a write end (path=P or PeerFD(0)) once the test has
+// closed every read end. Arguments: mode=M [size=N] [path=P]. Modes:
+//
+//	stdout:  the end is moved onto fd 1 and written through os.Stdout,
+//	         where Go keeps the default SIGPIPE action: expect death by
+//	         SIGPIPE.
+//	default: SIGPIPE is reset to SIG_DFL with a raw rt_sigaction and the
+//	         end written with write(2): expect death by the kernel's
+//	         SIGPIPE (amd64 and arm64 only; elsewhere it tells
+//	         "unsupported").
+//	ignore:  signal.Ignore, which sets SIG_IGN in the kernel: the write
+//	         fails.
+//	catch:   signal.Notify: the write fails and the handler sees SIGPIPE.
+//
+// It tells "ready" once the disposition is in place, waits for "write",
+// writes, and tells the outcome: "wrote=N signal=S" or "err=ERRNO
+// signal=S", where S is SIGPIPE or none in catch mode and - otherwise.
+// Then it exits 0.
+func SigpipeWriter(args []string) int {
+	m := RoleArgs(args)
+	mode := m["mode"]
+	buf := make([]byte, intArg(m, "size", 1))
+	fd := writeEnd(m)
+	var caught chan os.Signal
+	switch mode {
+	case "stdout":
+		Check(unix.Dup3(fd, 1, 0), "dup3 onto fd 1")
+	case "default":
+		if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
+			Tell("unsupported")
+			return 0
+		}
+		Check(defaultSigpipe(), "rt_sigaction(SIGPIPE, SIG_DFL)")
+		if sigMaskHas("SigCgt", unix.SIGPIPE) {
+			Fatalf("SIGPIPE still caught after SIG_DFL")
+		}
+	case "ignore":
+		signal.Ignore(unix.SIGPIPE)
+		if !sigMaskHas("SigIgn", unix.SIGPIPE) {
+			Fatalf("signal.Ignore did not set SIG_IGN for SIGPIPE")
+		}
+	case "catch":
+		caught = make(chan os.Signal, 8)
+		signal.Notify(caught, unix.SIGPIPE, unix.SIGALRM)
+	default:
+		Fatalf("sigpipe writer: unknown mode %q", mode)
+	}
+	Tell("ready")
+	AwaitLine("write")
+	var n int
+	var err error
+	if mode == "stdout" {
+		n, err = os.Stdout.Write(buf)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+	} else {
+		n, err = Write(fd, buf)
+	}
+	sig := "-"
+	if caught != nil {
+		sig = sigpipeSeen(caught)
+	}
+	if err != nil {
+		Tell(fmt.Sprintf("err=%s signal=%s", ErrnoName(err), sig))
+	} else {
+		Tell(fmt.Sprintf("wrote=%d signal=%s", n, sig))
+	}
+	return 0
+}
+
+// sigpipeSeen tells whether the SIGPIPE of the write that just returned
+// reached the handler. The kernel sends SIGPIPE to the writing thread, so
+// the handler has run by the time write returns; a SIGALRM sent afterwards
+// reaches the channel after it, which ends the wait without a timeout.
+func sigpipeSeen(caught chan os.Signal) string {
+	Check(unix.Kill(os.Getpid(), unix.SIGALRM), "kill SIGALRM")
+	seen := "none"
+	timeout := time.After(Scale(10 * time.Second))
+	for {
+		select {
+		case s := <-caught:
+			if s == unix.SIGPIPE {
+				seen = "SIGPIPE"
+			}
+			if s == unix.SIGALRM {
+				return seen
+			}
+		case <-timeout:
+			Fatalf("the marker SIGALRM never arrived")
+		}
+	}
+}
+
+// defaultSigpipe sets SIGPIPE to SIG_DFL behind the Go runtime's back. The
+// kernel's struct sigaction on amd64 and arm64: handler, flags, restorer,
+// mask.
+func defaultSigpipe() error {
+	act := struct {
+		handler, flags, restorer uintptr
+		mask                     uint64
+	}{handler: 0 /* SIG_DFL */}
+	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(unix.SIGPIPE), uintptr(unsafe.Pointer(&act)), 0, 8)
+	return err
+}
+
+// sigMaskHas reports whether the signal mask field (SigCgt, SigIgn, ...)
+// of /proc/self/status includes sig.
+func sigMaskHas(field string, sig syscall.Signal) bool {
+	data, err := os.ReadFile("/proc/self/status")
+	Check(err, "read /proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if hex, ok := strings.CutPrefix(line, field+":"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			Check(err, "parse "+field)
+			return mask&(1<<(uint(sig)-1)) != 0
+		}
+	}
+	Fatalf("no %s in /proc/self/status", field)
+	return false
+}

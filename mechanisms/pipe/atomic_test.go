@@ -1,0 +1,85 @@
+package pipe
+
+// PIPE_BUF: writes of at most PIPE_BUF bytes are atomic, between concurrent
+// writer processes and, with O_NONBLOCK, all or nothing.
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+	"golang.org/x/sys/unix"
+)
+
+func TestWritesUpToPipeBufFromConcurrentWriterPeersNeverInterleave(t *testing.T) {
+	const writers, records = 4, 1500 // ~12 MB through a 64 KiB pipe
+	r, w := helpers.Pipe(t, 0)
+	var peers []*helpers.Peer
+	for i := range writers {
+		p := helpers.Spawn(t, "record-writer", helpers.PeerSpec{
+			Files: []int{w},
+			Args:  []string{fmt.Sprintf("writer=%d", i), fmt.Sprintf("count=%d", records), fmt.Sprintf("max=%d", helpers.PipeBuf)},
+		})
+		p.Expect(t, "ready")
+		peers = append(peers, p)
+	}
+	helpers.Close(w) // end of file once every writer has exited
+	for _, p := range peers {
+		p.Send(t, "go")
+	}
+	type result struct {
+		n, switches int
+		err         error
+	}
+	res := helpers.Start("check the record stream", func() result {
+		n, sw, err := helpers.CheckRecords(helpers.FDReader(r), writers, records)
+		return result{n, sw, err}
+	}).Wait(t)
+	if res.err != nil {
+		t.Fatalf("after %d intact records: %v", res.n, res.err)
+	}
+	for _, p := range peers {
+		p.RequireExit(t, 0)
+	}
+	t.Logf("%d records, writer changed %d times", res.n, res.switches)
+	if res.switches < writers-1 {
+		t.Fatalf("the writers took turns only %d times: they did not run concurrently, which proves nothing", res.switches)
+	}
+}
+
+func TestNonblockWriteUpToPipeBufThatDoesNotFitFailsEAGAINAndWritesNothing(t *testing.T) {
+	r, w := helpers.Pipe(t, unix.O_NONBLOCK)
+	capacity := pipeSize(t, w)
+	for _, free := range []int{1, 100, 2096, helpers.PipeBuf - 1} {
+		// Leave free bytes of room, then try one byte more, and PIPE_BUF.
+		writeAll(t, w, pattern(capacity-free))
+		for _, size := range []int{free + 1, helpers.PipeBuf} {
+			n, err := helpers.Write(w, pattern(size))
+			helpers.RequireErrno(t, err, unix.EAGAIN, fmt.Sprintf("write of %d bytes with %d free", size, free))
+			if n > 0 {
+				t.Fatalf("write of %d bytes with %d free: %d bytes went in", size, free, n)
+			}
+			if got := nread(t, r); got != capacity-free {
+				t.Fatalf("write of %d bytes with %d free failed but the pipe holds %d bytes, want %d untouched", size, free, got, capacity-free)
+			}
+		}
+		drain := make([]byte, capacity)
+		if err := helpers.ReadFull(r, drain[:capacity-free]); err != nil {
+			t.Fatalf("drain: %s", helpers.ErrnoName(err))
+		}
+	}
+}
+
+func TestNonblockWriteAbovePipeBufIntoPartlyFullPipeIsPartial(t *testing.T) {
+	r, w := helpers.Pipe(t, unix.O_NONBLOCK)
+	capacity := pipeSize(t, w)
+	writeAll(t, w, []byte("0123456789"))
+	n, err := helpers.Write(w, pattern(capacity))
+	if err != nil || n <= 0 || n >= capacity {
+		t.Fatalf("write of %d bytes into a pipe holding 10: got %s, want a partial count", capacity, helpers.Result{N: n, Err: err})
+	}
+	if got := nread(t, r); got != 10+n {
+		t.Fatalf("pipe holds %d bytes after a partial write of %d onto 10", got, n)
+	}
+	t.Logf("partial write put %d of %d bytes in (whole free pages only)", n, capacity)
+}

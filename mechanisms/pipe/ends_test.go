@@ -1,0 +1,267 @@
+package pipe
+
+// The two ends: direction, identity, flags, and what they are not (no
+// seeking); close-on-exec across exec; pipe2 on a full fd table.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	helpers.Register("find-pipe", findPipeRole)
+	helpers.Register("emfile", emfileRole)
+}
+
+func TestReadEndReadsWriteEndWritesWrongDirectionFailsEBADF(t *testing.T) {
+	r, w := helpers.Pipe(t, 0)
+	_, err := helpers.Write(r, []byte("x"))
+	helpers.RequireErrno(t, err, unix.EBADF, "write to fd[0]")
+	_, err = helpers.Read(w, make([]byte, 1))
+	helpers.RequireErrno(t, err, unix.EBADF, "read from fd[1]")
+	writeAll(t, w, []byte("x"))
+	requireRead(t, r, 1, "x")
+}
+
+func TestEndsAreOneFIFOInodeInPipefs(t *testing.T) {
+	r, w := helpers.Pipe(t, 0)
+	var sr, sw unix.Stat_t
+	if err := unix.Fstat(r, &sr); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Fstat(w, &sw); err != nil {
+		t.Fatal(err)
+	}
+	if sr.Ino != sw.Ino || sr.Dev != sw.Dev {
+		t.Fatalf("ends are inodes %d and %d, want one", sr.Ino, sw.Ino)
+	}
+	if sr.Mode != unix.S_IFIFO|0o600 {
+		t.Fatalf("st_mode %#o, want S_IFIFO|0600", sr.Mode)
+	}
+	if int(sr.Uid) != os.Geteuid() {
+		t.Fatalf("st_uid %d, want the creator %d", sr.Uid, os.Geteuid())
+	}
+	want := fmt.Sprintf("pipe:[%d]", sr.Ino)
+	for _, fd := range []int{r, w} {
+		if link, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); link != want {
+			t.Fatalf("/proc/self/fd/%d links to %q, want %q", fd, link, want)
+		}
+	}
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(r, &fs); err != nil {
+		t.Fatal(err)
+	}
+	if fs.Type != unix.PIPEFS_MAGIC {
+		t.Fatalf("fstatfs f_type %#x, want PIPEFS_MAGIC", fs.Type)
+	}
+}
+
+func TestStatusFlagsOfEachEnd(t *testing.T) {
+	for _, c := range []struct {
+		flags, r, w int
+	}{
+		{0, unix.O_RDONLY, unix.O_WRONLY},
+		{unix.O_NONBLOCK, unix.O_RDONLY | unix.O_NONBLOCK, unix.O_WRONLY | unix.O_NONBLOCK},
+		// O_DIRECT goes to the write end only: it decides how writes are
+		// packed.
+		{unix.O_DIRECT, unix.O_RDONLY, unix.O_WRONLY | unix.O_DIRECT},
+	} {
+		r, w := helpers.Pipe(t, c.flags)
+		for _, e := range []struct{ fd, want int }{{r, c.r}, {w, c.w}} {
+			got, err := unix.FcntlInt(uintptr(e.fd), unix.F_GETFL, 0)
+			if err != nil || got != e.want {
+				t.Errorf("pipe2(%#x): F_GETFL of fd %d: got %#x (%v), want %#x", c.flags, e.fd, got, err, e.want)
+			}
+			// O_CLOEXEC is a descriptor flag, not a status flag.
+			if got, _ := unix.FcntlInt(uintptr(e.fd), unix.F_GETFD, 0); got != unix.FD_CLOEXEC {
+				t.Errorf("pipe2(%#x|O_CLOEXEC): F_GETFD %#x, want FD_CLOEXEC", c.flags, got)
+			}
+		}
+	}
+}
+
+func TestPipe2RejectsUnknownFlagsEINVAL(t *testing.T) {
+	for _, flag := range []int{unix.O_APPEND, unix.O_RDWR, unix.O_SYNC, unix.O_TRUNC} {
+		var fds [2]int32
+		_, err := helpers.Syscall(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&fds)), uintptr(flag))
+		if err == nil {
+			helpers.Own(t, int(fds[0]))
+			helpers.Own(t, int(fds[1]))
+		}
+		helpers.RequireErrno(t, err, unix.EINVAL, fmt.Sprintf("pipe2(%#x)", flag))
+	}
+}
+
+func TestLseekAndPositionalIOFailESPIPE(t *testing.T) {
+	r, w := helpers.Pipe(t, 0)
+	writeAll(t, w, []byte("data"))
+	for _, fd := range []int{r, w} {
+		for _, whence := range []int{unix.SEEK_SET, unix.SEEK_CUR, unix.SEEK_END} {
+			_, err := unix.Seek(fd, 0, whence)
+			helpers.RequireErrno(t, err, unix.ESPIPE, fmt.Sprintf("lseek(fd %d, 0, %d)", fd, whence))
+		}
+	}
+	_, err := unix.Pread(r, make([]byte, 4), 0)
+	helpers.RequireErrno(t, err, unix.ESPIPE, "pread on the read end")
+	_, err = unix.Pwrite(w, []byte("x"), 0)
+	helpers.RequireErrno(t, err, unix.ESPIPE, "pwrite on the write end")
+	if n := nread(t, r); n != 4 {
+		t.Fatalf("pipe holds %d bytes after the failed calls, want 4", n)
+	}
+}
+
+func TestFIONREADCountsUnreadBytesOnBothEnds(t *testing.T) {
+	r, w := helpers.Pipe(t, 0)
+	check := func(want int) {
+		t.Helper()
+		if nr, nw := nread(t, r), nread(t, w); nr != want || nw != want {
+			t.Fatalf("FIONREAD: read end %d, write end %d, want %d", nr, nw, want)
+		}
+	}
+	check(0)
+	writeAll(t, w, []byte("abc"))
+	writeAll(t, w, []byte("defgh"))
+	check(8)
+	requireRead(t, r, 2, "ab")
+	check(6)
+}
+
+func TestZeroLengthReadAndWriteReturnZeroAtOnce(t *testing.T) {
+	r, w := helpers.Pipe(t, 0)
+	// Empty pipe, writer open: a read of 0 bytes does not wait, and its 0
+	// is not end of file.
+	if res, _ := readNow(t, r, 0, "zero-length read of an empty pipe"); res != (helpers.Result{}) {
+		t.Fatalf("zero-length read of an empty pipe: %s, want 0", res)
+	}
+	writeAll(t, w, nil)
+	if n := nread(t, r); n != 0 {
+		t.Fatalf("a zero-length write left %d bytes", n)
+	}
+	if rev, _ := helpers.Revents(r, unix.POLLIN, 0); rev != 0 {
+		t.Fatalf("a zero-length write made the read end ready: %#x", rev)
+	}
+}
+
+// findPipeRole looks through its fds for the pipe whose inode is args[0],
+// tells "found N", and writes "inherited" into the write end if it has one.
+func findPipeRole(args []string) int {
+	want := "pipe:[" + args[0] + "]"
+	links, err := filepath.Glob("/proc/self/fd/*")
+	helpers.Check(err, "list /proc/self/fd")
+	found, wfd := 0, -1
+	for _, l := range links {
+		if target, err := os.Readlink(l); err == nil && target == want {
+			found++
+			fd, _ := strconv.Atoi(filepath.Base(l))
+			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil && fl&unix.O_ACCMODE == unix.O_WRONLY {
+				wfd = fd
+			}
+		}
+	}
+	helpers.Tell(fmt.Sprintf("found %d", found))
+	if wfd >= 0 {
+		n, err := helpers.Write(wfd, []byte("inherited"))
+		helpers.Tell(outcome("wrote", n, err))
+	}
+	return 0
+}
+
+func inode(t *testing.T, fd int) string {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatUint(st.Ino, 10)
+}
+
+func TestCloexecEndsDoNotSurviveExec(t *testing.T) {
+	r, _ := helpers.Pipe(t, 0) // pipe2(O_CLOEXEC)
+	p := helpers.Spawn(t, "find-pipe", helpers.PeerSpec{Args: []string{inode(t, r)}})
+	p.Expect(t, "found 0")
+	p.RequireExit(t, 0)
+}
+
+func TestEndsWithoutCloexecSurviveExec(t *testing.T) {
+	// The control case for the test above. Nothing else spawns meanwhile:
+	// tests here do not run in parallel.
+	r, w := helpers.Pipe(t, 0)
+	setCloexec(t, r, false)
+	setCloexec(t, w, false)
+	p := helpers.Spawn(t, "find-pipe", helpers.PeerSpec{Args: []string{inode(t, r)}})
+	setCloexec(t, r, true)
+	setCloexec(t, w, true)
+	p.Expect(t, "found 2")
+	p.Expect(t, "wrote 9")
+	p.RequireExit(t, 0)
+	requireRead(t, r, 100, "inherited")
+}
+
+func setCloexec(t *testing.T, fd int, on bool) {
+	t.Helper()
+	flag := 0
+	if on {
+		flag = unix.FD_CLOEXEC
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, flag); err != nil {
+		t.Fatalf("F_SETFD on fd %d: %s", fd, helpers.ErrnoName(err))
+	}
+}
+
+// emfileRole fills its fd table under a low RLIMIT_NOFILE and reports what
+// pipe2 does with no, one and two free slots.
+func emfileRole([]string) int {
+	var lim unix.Rlimit
+	helpers.Check(unix.Getrlimit(unix.RLIMIT_NOFILE, &lim), "getrlimit")
+	lim.Cur = 64
+	helpers.Check(unix.Setrlimit(unix.RLIMIT_NOFILE, &lim), "setrlimit")
+	var held []int
+	for {
+		fd, err := unix.Dup(0)
+		if err == unix.EMFILE {
+			break
+		}
+		helpers.Check(err, "dup")
+		held = append(held, fd)
+	}
+	pipe2 := func() string {
+		var p [2]int
+		err := unix.Pipe2(p[:], unix.O_CLOEXEC)
+		if err == nil {
+			unix.Close(p[0])
+			unix.Close(p[1])
+			return "ok"
+		}
+		return helpers.ErrnoName(err)
+	}
+	var out []string
+	out = append(out, "none-free="+pipe2())
+	unix.Close(held[0])
+	out = append(out, "one-free="+pipe2())
+	// The failed pipe2 left the slot free: one dup fits, a second does not.
+	fd, err := unix.Dup(0)
+	helpers.Check(err, "dup into the slot pipe2 left")
+	_, err = unix.Dup(0)
+	out = append(out, "then-dup="+helpers.ErrnoName(err))
+	unix.Close(fd)
+	unix.Close(held[1])
+	// A bad address: both fds allocated, then given back.
+	_, err = helpers.Syscall(unix.SYS_PIPE2, 1, unix.O_CLOEXEC)
+	out = append(out, "bad-address="+helpers.ErrnoName(err))
+	out = append(out, "two-free="+pipe2())
+	helpers.Tell(strings.Join(out, " "))
+	return 0
+}
+
+func TestPipe2NeedsTwoFreeFdsElseEMFILEAndAllocatesNothing(t *testing.T) {
+	p := helpers.Spawn(t, "emfile", helpers.PeerSpec{})
+	p.Expect(t, "none-free=EMFILE one-free=EMFILE then-dup=EMFILE bad-address=EFAULT two-free=ok")
+	p.RequireExit(t, 0)
+}

@@ -1,0 +1,80 @@
+package pipe
+
+// O_DIRECT packet mode (Linux 3.4): each write is a packet, each read takes
+// at most one.
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+	"golang.org/x/sys/unix"
+)
+
+// directPipe makes a packet-mode pipe, skipping on kernels before 3.4.
+func directPipe(t *testing.T) (r, w int) {
+	t.Helper()
+	var p [2]int
+	err := unix.Pipe2(p[:], unix.O_DIRECT|unix.O_CLOEXEC)
+	helpers.RequireFeature(t, "3.4", "pipe2(O_DIRECT)", err, unix.EINVAL)
+	return helpers.Own(t, p[0]), helpers.Own(t, p[1])
+}
+
+func TestPacketModeReadReturnsOnePacketPerRead(t *testing.T) {
+	r, w := directPipe(t)
+	p := spawnEnd(t, w, false)
+	for _, msg := range []string{"aaa", "bbbbb", "c"} {
+		if got := ask(t, p, "write "+msg); got != "wrote "+itoa(len(msg)) {
+			t.Fatalf("peer: %q", got)
+		}
+	}
+	p.Send(t, "exit")
+	p.RequireExit(t, 0)
+	// A byte-stream pipe would return "aaabbbbbc" at once.
+	requireRead(t, r, 100, "aaa")
+	requireRead(t, r, 100, "bbbbb")
+	requireRead(t, r, 100, "c")
+	requireEOF(t, r, "after the last packet")
+}
+
+func TestPacketModeShortReadDiscardsRestOfPacket(t *testing.T) {
+	r, w := directPipe(t)
+	p := spawnEnd(t, w, false)
+	ask(t, p, "write 0123456789")
+	ask(t, p, "write abc")
+	requireRead(t, r, 4, "0123")
+	if n := nread(t, r); n != 3 {
+		t.Fatalf("after a 4-byte read of a 10-byte packet the pipe holds %d bytes, want 3 (the rest discarded)", n)
+	}
+	requireRead(t, r, 100, "abc")
+}
+
+func TestPacketModeSplitsWritesAbovePipeBufIntoPackets(t *testing.T) {
+	// man 2 pipe says PIPE_BUF; the kernel cuts at each page. They agree
+	// on 4 KiB pages.
+	if os.Getpagesize() != helpers.PipeBuf {
+		t.Skipf("page size %d is not PIPE_BUF", os.Getpagesize())
+	}
+	r, w := directPipe(t)
+	data := pattern(helpers.PipeBuf + 10)
+	writeAll(t, w, data)
+	buf := make([]byte, 2*helpers.PipeBuf)
+	for _, want := range []int{helpers.PipeBuf, 10} {
+		n, err := helpers.Read(r, buf)
+		if err != nil || n != want {
+			t.Fatalf("read of a %d-byte write in packet mode: got %s, want a packet of %d", len(data), helpers.Result{N: n, Err: err}, want)
+		}
+	}
+}
+
+func TestSetflODirectSwitchesPipeToPacketMode(t *testing.T) {
+	helpers.RequireKernel(t, "4.5", "fcntl may change O_DIRECT on a pipe since 4.5")
+	r, w := helpers.Pipe(t, 0)
+	if _, err := unix.FcntlInt(uintptr(w), unix.F_SETFL, unix.O_DIRECT); err != nil {
+		t.Fatalf("F_SETFL O_DIRECT on the write end: %s", helpers.ErrnoName(err))
+	}
+	writeAll(t, w, []byte("ab"))
+	writeAll(t, w, []byte("cd"))
+	requireRead(t, r, 100, "ab")
+	requireRead(t, r, 100, "cd")
+}

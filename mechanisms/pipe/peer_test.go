@@ -1,0 +1,205 @@
+package pipe
+
+// The peers these tests use, and small helpers shared by the test files.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	helpers.Register("end", endRole)
+	helpers.Register("record-writer", helpers.RecordWriter)
+	helpers.Register("sigpipe-writer", helpers.SigpipeWriter)
+}
+
+// endRole holds one pipe end, PeerFD(0), and acts on it on command, one
+// reply line per command:
+//
+//	write TEXT  one write(2) of TEXT          -> "wrote N" | "err ERRNO"
+//	read N      one read(2) into N bytes       -> "read K "TEXT"" | "err ERRNO"
+//	drain N     read exactly N pattern bytes   -> "drained N ok" | "drained N bad at I"
+//	close       close the end                  -> "closed"
+//	exit        exit 0 (the kernel closes the end)
+func endRole([]string) int {
+	fd := helpers.PeerFD(0)
+	helpers.Tell("ready")
+	for {
+		cmd, arg, _ := strings.Cut(helpers.Await(), " ")
+		switch cmd {
+		case "write":
+			n, err := helpers.Write(fd, []byte(arg))
+			helpers.Tell(outcome("wrote", n, err))
+		case "read":
+			buf := make([]byte, atoi(arg))
+			n, err := helpers.Read(fd, buf)
+			if err != nil {
+				helpers.Tell("err " + helpers.ErrnoName(err))
+			} else {
+				helpers.Tell(fmt.Sprintf("read %d %q", n, buf[:n]))
+			}
+		case "drain":
+			buf := make([]byte, atoi(arg))
+			helpers.Check(helpers.ReadFull(fd, buf), "drain")
+			if i := badPattern(buf); i >= 0 {
+				helpers.Tell(fmt.Sprintf("drained %s bad at %d", arg, i))
+			} else {
+				helpers.Tell("drained " + arg + " ok")
+			}
+		case "close":
+			helpers.Check(unix.Close(fd), "close")
+			helpers.Tell("closed")
+		case "exit":
+			return 0
+		default:
+			helpers.Fatalf("end: unknown command %q", cmd)
+		}
+	}
+}
+
+func outcome(verb string, n int, err error) string {
+	if err != nil {
+		return "err " + helpers.ErrnoName(err)
+	}
+	return verb + " " + strconv.Itoa(n)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		helpers.Fatalf("not a number: %q", s)
+	}
+	return n
+}
+
+// pattern is n bytes whose value depends on the position, with a period
+// (251) that is prime to the page size, so that a lost, repeated or moved
+// page shows.
+func pattern(n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte(i % 251)
+	}
+	return p
+}
+
+func badPattern(p []byte) int {
+	for i, b := range p {
+		if b != byte(i%251) {
+			return i
+		}
+	}
+	return -1
+}
+
+// spawnEnd starts an "end" peer holding fd, handed off (the test keeps no
+// copy) unless keep, and waits until it is ready.
+func spawnEnd(t *testing.T, fd int, keep bool) *helpers.Peer {
+	t.Helper()
+	p := helpers.Spawn(t, "end", helpers.PeerSpec{Files: []int{fd}, Handoff: !keep})
+	p.Expect(t, "ready")
+	return p
+}
+
+// ask sends a command to an "end" peer and returns its reply.
+func ask(t *testing.T, p *helpers.Peer, cmd string) string {
+	t.Helper()
+	p.Send(t, cmd)
+	return p.Next(t)
+}
+
+// returnsAtOnce runs op and fails the test unless it returns within
+// BlockBound: the dual of helpers.Blocks, for calls that must not block.
+func returnsAtOnce[T any](t *testing.T, what string, op func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- op() }()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(helpers.BlockBound()):
+		t.Fatalf("%s blocked (no return within %v); want it to return at once", what, helpers.BlockBound())
+		panic("unreachable")
+	}
+}
+
+// readNow is one read(2) of up to n bytes that must not block; it returns
+// the result and the bytes read.
+func readNow(t *testing.T, fd, n int, what string) (helpers.Result, []byte) {
+	t.Helper()
+	buf := make([]byte, n)
+	res := returnsAtOnce(t, fmt.Sprintf("%s: read(%d bytes)", what, n), helpers.IO(func() (int, error) { return helpers.Read(fd, buf) }))
+	return res, buf[:max(res.N, 0)]
+}
+
+// requireRead reads once without blocking and requires exactly want.
+func requireRead(t *testing.T, fd, n int, want string) {
+	t.Helper()
+	res, got := readNow(t, fd, n, fmt.Sprintf("read of %q", want))
+	if res.Err != nil || string(got) != want {
+		t.Fatalf("read(%d bytes): got %s %q, want %d bytes %q", n, res, got, len(want), want)
+	}
+}
+
+// requireEOF reads once without blocking and requires end of file.
+func requireEOF(t *testing.T, fd int, what string) {
+	t.Helper()
+	if res, got := readNow(t, fd, 64, what); res != (helpers.Result{}) {
+		t.Fatalf("%s: read got %s %q, want 0 (end of file)", what, res, got)
+	}
+}
+
+// nread is FIONREAD (x/sys/unix calls it TIOCINQ): the bytes in the pipe.
+func nread(t *testing.T, fd int) int {
+	t.Helper()
+	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ)
+	if err != nil {
+		t.Fatalf("FIONREAD on fd %d: %s", fd, helpers.ErrnoName(err))
+	}
+	return n
+}
+
+// pipeSize is F_GETPIPE_SZ.
+func pipeSize(t *testing.T, fd int) int {
+	t.Helper()
+	n, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		t.Fatalf("F_GETPIPE_SZ on fd %d: %s", fd, helpers.ErrnoName(err))
+	}
+	return n
+}
+
+// fillNonblock writes pattern bytes in chunks into a non-blocking write end
+// until EAGAIN and returns how many went in.
+func fillNonblock(t *testing.T, w, chunk int) int {
+	t.Helper()
+	buf := pattern(chunk)
+	total := 0
+	for {
+		n, err := helpers.Write(w, buf)
+		if err == unix.EAGAIN {
+			return total
+		}
+		if err != nil {
+			t.Fatalf("fill: write after %d bytes: %s", total, helpers.ErrnoName(err))
+		}
+		total += n
+	}
+}
+
+// writeAll writes p with one write(2) and requires all of it to go in.
+func writeAll(t *testing.T, fd int, p []byte) {
+	t.Helper()
+	n, err := helpers.Write(fd, p)
+	if err != nil || n != len(p) {
+		t.Fatalf("write(%d bytes) to fd %d: got %s, want %d bytes", len(p), fd, helpers.Result{N: n, Err: err}, len(p))
+	}
+}
