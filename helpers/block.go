@@ -1,8 +1,12 @@
 package helpers
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -106,4 +110,48 @@ func (r Result) String() string {
 		return "error " + ErrnoName(r.Err)
 	}
 	return strconv.Itoa(r.N) + " bytes"
+}
+
+// Returns runs op and fails the test unless it returns within BlockBound:
+// the proof that a call does not block.
+func Returns[T any](t testing.TB, what string, op func() T) T {
+	t.Helper()
+	p := Start(what, op)
+	select {
+	case v := <-p.done:
+		return v
+	case <-time.After(BlockBound()):
+		t.Fatalf("%s blocked (no return within %v); want it to return at once", what, BlockBound())
+		panic("unreachable")
+	}
+}
+
+// KernelWaits lists the kernel functions the threads of process pid sleep
+// in (/proc/PID/task/TID/wchan; "0" for a running thread).
+func KernelWaits(pid int) []string {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	var out []string
+	for _, f := range files {
+		if data, err := os.ReadFile(f); err == nil {
+			out = append(out, string(data))
+		}
+	}
+	return out
+}
+
+// RequireKernelWait fails unless a thread of pid is found asleep in the
+// kernel function fn (e.g. "wait_for_partner" for a FIFO open, "pipe_read"
+// for a pipe read): evidence, beyond silence, that the call in question is
+// what blocks. stillBlocked runs between looks and should show, over
+// BlockBound, that the call has not returned, which gives a thread that
+// has not reached the call yet time to get there.
+func RequireKernelWait(t testing.TB, pid int, fn string, stillBlocked func()) {
+	t.Helper()
+	for range 20 {
+		if slices.Contains(KernelWaits(pid), fn) {
+			return
+		}
+		stillBlocked()
+	}
+	t.Fatalf("no thread of pid %d sleeps in %s; wait channels: %s", pid, fn, strings.Join(KernelWaits(pid), " "))
 }

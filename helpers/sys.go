@@ -217,3 +217,9 @@ func rawRW(trap uintptr, fd int, p []byte) (int, error) {
 		return int(n), nil
 	}
 }
+
+// FIONREAD returns the bytes waiting to be read on fd (x/sys/unix names the
+// request TIOCINQ, its terminal alias).
+func FIONREAD(fd int) (int, error) {
+	return unix.IoctlGetInt(fd, unix.TIOCINQ)
+}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ipcsuite/ipcsuite/helpers"
 	"golang.org/x/sys/unix"
@@ -116,27 +115,12 @@ func ask(t *testing.T, p *helpers.Peer, cmd string) string {
 	return p.Next(t)
 }
 
-// returnsAtOnce runs op and fails the test unless it returns within
-// BlockBound: the dual of helpers.Blocks, for calls that must not block.
-func returnsAtOnce[T any](t *testing.T, what string, op func() T) T {
-	t.Helper()
-	done := make(chan T, 1)
-	go func() { done <- op() }()
-	select {
-	case v := <-done:
-		return v
-	case <-time.After(helpers.BlockBound()):
-		t.Fatalf("%s blocked (no return within %v); want it to return at once", what, helpers.BlockBound())
-		panic("unreachable")
-	}
-}
-
 // readNow is one read(2) of up to n bytes that must not block; it returns
 // the result and the bytes read.
 func readNow(t *testing.T, fd, n int, what string) (helpers.Result, []byte) {
 	t.Helper()
 	buf := make([]byte, n)
-	res := returnsAtOnce(t, fmt.Sprintf("%s: read(%d bytes)", what, n), helpers.IO(func() (int, error) { return helpers.Read(fd, buf) }))
+	res := helpers.Returns(t, fmt.Sprintf("%s: read(%d bytes)", what, n), helpers.IO(func() (int, error) { return helpers.Read(fd, buf) }))
 	return res, buf[:max(res.N, 0)]
 }
 
@@ -160,7 +144,7 @@ func requireEOF(t *testing.T, fd int, what string) {
 // nread is FIONREAD (x/sys/unix calls it TIOCINQ): the bytes in the pipe.
 func nread(t *testing.T, fd int) int {
 	t.Helper()
-	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ)
+	n, err := helpers.FIONREAD(fd)
 	if err != nil {
 		t.Fatalf("FIONREAD on fd %d: %s", fd, helpers.ErrnoName(err))
 	}

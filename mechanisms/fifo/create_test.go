@@ -1,0 +1,102 @@
+package fifo
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// withUmask sets the process umask for the test and restores it after.
+func withUmask(t *testing.T, mask int) {
+	old := unix.Umask(mask)
+	t.Cleanup(func() { unix.Umask(old) })
+}
+
+func requireFIFOMode(t *testing.T, path string, want uint32) {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		t.Fatalf("lstat %s: %s", path, helpers.ErrnoName(err))
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		t.Fatalf("%s: file type %#o, want S_IFIFO (%#o)", path, st.Mode&unix.S_IFMT, unix.S_IFIFO)
+	}
+	if got := st.Mode & 0o7777; got != want {
+		t.Fatalf("%s: mode %#o, want %#o", path, got, want)
+	}
+}
+
+// mkfifo(3) makes an S_IFIFO file whose permissions are mode & ~umask, and
+// mknod(2) with S_IFIFO does the same.
+func TestMkfifoMakesFIFOWithModeMaskedByUmask(t *testing.T) {
+	withUmask(t, 0o027)
+	dir := helpers.Dir(t)
+
+	byMkfifo := filepath.Join(dir, "mkfifo")
+	if err := unix.Mkfifo(byMkfifo, 0o777); err != nil {
+		t.Fatalf("mkfifo: %s", helpers.ErrnoName(err))
+	}
+	requireFIFOMode(t, byMkfifo, 0o750)
+
+	byMknod := filepath.Join(dir, "mknod")
+	if err := unix.Mknod(byMknod, unix.S_IFIFO|0o666, 0); err != nil {
+		t.Fatalf("mknod S_IFIFO: %s", helpers.ErrnoName(err))
+	}
+	requireFIFOMode(t, byMknod, 0o640)
+}
+
+// mkfifo fails with EEXIST whatever the path already names, including a
+// dangling symlink, which it does not follow.
+func TestMkfifoOnExistingPathFailsEEXIST(t *testing.T) {
+	dir := helpers.Dir(t)
+	fifo := newFIFO(t, 0o600)
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link, target := filepath.Join(dir, "link"), filepath.Join(dir, "nowhere")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, file, dir, link} {
+		helpers.RequireErrno(t, unix.Mkfifo(path, 0o600), unix.EEXIST, "mkfifo over "+path)
+	}
+	if _, err := os.Lstat(target); !os.IsNotExist(err) {
+		t.Fatalf("mkfifo over a dangling symlink made its target: lstat: %v", err)
+	}
+	requireFIFOMode(t, fifo, 0o600) // the existing FIFO is left as it was
+}
+
+// Two processes, neither the parent of the other, talk through a FIFO that
+// each opens by its name; the test process never opens it.
+func TestUnrelatedProcessesTalkThroughFIFOByName(t *testing.T) {
+	path := newFIFO(t, 0o600)
+	reader, writer := spawnPeer(t, helpers.PeerSpec{}), spawnPeer(t, helpers.PeerSpec{})
+	for _, p := range []fifoPeer{reader, writer} {
+		ppid, err := strconv.Atoi(p.do(t, "ppid"))
+		if err != nil || ppid != os.Getpid() {
+			t.Fatalf("peer %d: parent %d (%v), want the test process %d", p.Pid, ppid, err, os.Getpid())
+		}
+	}
+	if reader.Pid == writer.Pid {
+		t.Fatalf("reader and writer are the same process %d", reader.Pid)
+	}
+
+	// Both opens block until the other arrives: start the reader's first.
+	reader.startOpen(t, path, "r")
+	writer.open(t, path, "w")
+	reader.Expect(t, "opened")
+
+	writer.must(t, "write hello-by-name", "wrote 13")
+	writer.Send(t, "exit")
+	writer.RequireExit(t, 0)
+	reader.must(t, "read 64", "hello-by-name")
+	reader.must(t, "read 64", "read 0") // the only writer has exited: EOF
+	reader.Send(t, "exit")
+	reader.RequireExit(t, 0)
+}

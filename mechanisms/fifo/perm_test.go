@@ -1,0 +1,50 @@
+package fifo
+
+import (
+	"strconv"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// Opening a FIFO by name obeys its mode like any file: another user gets
+// EACCES for an access its mode denies (with the 0666 FIFO in the same
+// directory as the control that the path is reachable), and the permission
+// check comes before the FIFO's own rule, so a denied nonblocking open for
+// writing with no reader is EACCES, not ENXIO.
+func TestOtherUserOpenObeysFIFOMode(t *testing.T) {
+	cred := helpers.OtherUID(t)
+	// With the test holding a reader on each (root is not subject to the
+	// mode), nonblocking opens for writing are possible.
+	withReader := func(mode uint32) string {
+		path := newFIFO(t, mode)
+		mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
+		return path
+	}
+	cases := []struct {
+		path  string
+		mode  uint32
+		flags string
+		want  string
+	}{
+		{withReader(0o600), 0o600, "r,nb", "EACCES"},
+		{withReader(0o600), 0o600, "w,nb", "EACCES"},
+		{withReader(0o644), 0o644, "r,nb", "ok"},
+		{withReader(0o644), 0o644, "w,nb", "EACCES"},
+		{withReader(0o666), 0o666, "r,nb", "ok"},
+		{withReader(0o666), 0o666, "w,nb", "ok"},
+		{newFIFO(t, 0o644), 0o644, "w,nb", "EACCES"}, // no reader: still EACCES
+		{newFIFO(t, 0o666), 0o666, "w,nb", "ENXIO"},  // no reader: allowed, then ENXIO
+	}
+
+	other := spawnPeer(t, helpers.PeerSpec{Credential: cred})
+	other.must(t, "ids", strconv.Itoa(helpers.OtherUser)+" "+strconv.Itoa(helpers.OtherUser))
+	for _, c := range cases {
+		if got := other.do(t, "try "+c.path+" "+c.flags); got != c.want {
+			t.Errorf("uid %d opening a %#o FIFO owned by uid 0 with %s: %s, want %s",
+				helpers.OtherUser, c.mode, c.flags, got, c.want)
+		}
+	}
+}
