@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 	"unsafe"
 
@@ -334,4 +335,35 @@ func sigMaskHas(field string, sig syscall.Signal) bool {
 	}
 	Fatalf("no %s in /proc/self/status", field)
 	return false
+}
+
+// RequireIntactRecords starts the RecordWriter peers (each waiting for
+// "go"), reads fd to end of file, and fails the test unless the stream is
+// whole records only, perWriter from each writer in order, and every writer
+// exits 0. Since a stream from writers that never ran at the same time
+// would prove nothing about atomicity, it also fails unless the writer
+// changed at least once per writer in the stream.
+func RequireIntactRecords(t testing.TB, fd int, writers []*Peer, perWriter int) {
+	t.Helper()
+	for _, w := range writers {
+		w.Send(t, "go")
+	}
+	type outcome struct {
+		records, switches int
+		err               error
+	}
+	got := Start("read the records to end of file", func() outcome {
+		n, sw, err := CheckRecords(FDReader(fd), len(writers), perWriter)
+		return outcome{n, sw, err}
+	}).Wait(t)
+	if got.err != nil {
+		t.Fatalf("after %d whole records: %v", got.records, got.err)
+	}
+	for _, w := range writers {
+		w.RequireExit(t, 0)
+	}
+	t.Logf("%d records from %d processes; the writer changed %d times in the stream", got.records, len(writers), got.switches)
+	if got.switches < len(writers)-1 {
+		t.Fatalf("the writer changed only %d times: the writers did not run at the same time, which proves nothing", got.switches)
+	}
 }

@@ -76,25 +76,7 @@ func TestWritesUpToPIPE_BUFFromManyProcessesAreAtomic(t *testing.T) {
 		w.Expect(t, "ready")
 		ws = append(ws, w)
 	}
-	for _, w := range ws {
-		w.Send(t, "go")
-	}
-	type outcome struct {
-		records, switches int
-		err               error
-	}
-	got := helpers.Start("read the records to end of file", func() outcome {
-		n, sw, err := helpers.CheckRecords(helpers.FDReader(r), writers, count)
-		return outcome{n, sw, err}
-	}).Wait(t)
-	if got.err != nil { // the writers may be blocked on a FIFO no one reads now
-		t.Fatalf("after %d whole records: %v", got.records, got.err)
-	}
-	for _, w := range ws {
-		w.RequireExit(t, 0)
-	}
-	t.Logf("%d records of up to %d bytes from %d processes; the writer changed %d times in the stream",
-		got.records, helpers.PipeBuf, writers, got.switches)
+	helpers.RequireIntactRecords(t, r, ws, count)
 }
 
 // Once no process has the FIFO open for reading, a write raises SIGPIPE in
