@@ -20,6 +20,9 @@ func BenchPingPong(b *testing.B, tr Transport, size int, place Placement) {
 	if size > tr.MaxSize {
 		b.Skipf("%s carries at most %d bytes", tr.Name, tr.MaxSize)
 	}
+	if tr.Spins && place.Self == place.Peer {
+		b.Skipf("%s spins: two spinners on one CPU starve each other", tr.Name)
+	}
 	ep, peer := startEcho(b, tr, &place.Peer, modeFixed, size)
 	unpin, err := Pin(place.Self)
 	if err != nil {

@@ -77,9 +77,12 @@ func unusedRoles() []string {
 // and exits. In the test process it sweeps what killed runs left behind,
 // runs the tests, and fails the run if the tests leaked an IPC object, a
 // named file or a child process, or never used a registered role.
-func Main(m *testing.M) {
+func Main(m *testing.M, opts ...MainOption) {
 	if name := os.Getenv(envRole); name != "" {
 		os.Exit(runRole(name))
+	}
+	for _, opt := range opts {
+		opt()
 	}
 	sweep()
 	before := takeSnapshot()

@@ -22,11 +22,23 @@ type Endpoint interface {
 	Close() error
 }
 
+// A PeerWatcher is an Endpoint that cannot see the other process die by
+// itself (a SysV queue, shared memory). The harness calls PeerGone in the
+// test process once the peer has exited; from then on Recv must fail once
+// it has delivered whatever the peer sent before exiting.
+type PeerWatcher interface {
+	PeerGone()
+}
+
 // A Transport is a mechanism's ping-pong channel between the test process
 // and a peer process.
 type Transport struct {
 	Name    string // row name in the table, e.g. "pipe"
 	MaxSize int    // largest message the transport carries
+	// Spins marks a transport whose ends busy-wait: it runs only with the
+	// two processes on separate CPUs, since two spinners on one CPU starve
+	// each other.
+	Spins bool
 	// Open runs in the test process. It makes the channel, registers its
 	// cleanup, and returns the test's endpoint and what the peer needs
 	// (Files and Args of the spec; the harness adds its own args after).
@@ -84,6 +96,9 @@ func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int) (Endpoi
 	spec.Args = append(spec.Args, mode, strconv.Itoa(n))
 	spec.CPU = cpu
 	p := Spawn(t, echoRole(tr), spec)
+	if w, ok := ep.(PeerWatcher); ok {
+		go func() { <-p.Done(); w.PeerGone() }()
+	}
 	t.Cleanup(func() { ep.Close() })
 	return ep, p
 }
