@@ -85,7 +85,8 @@ func echoRole(tr Transport) string { return "echo/" + tr.Name }
 // Echo modes, passed as the peer's last two args: what to expect and echo.
 const (
 	modeFixed = "fixed" // messages of one size until the test closes
-	modeSizes = "sizes" // one message of each size 1..n, checksummed
+	modeSizes = "sizes" // one message of each of integritySizes(n), checksummed
+	modeShort = "short" // the same with integritySizes(n) in -short mode
 	modeSeq   = "seq"   // sequence-numbered messages; exit after n
 )
 
@@ -128,8 +129,8 @@ func echo(tr Transport, args []string) int {
 			}
 			Check(ep.Send(msg), "echo send")
 		}
-	case modeSizes:
-		for size := 1; size <= count; size++ {
+	case modeSizes, modeShort:
+		for _, size := range integritySizes(count, mode == modeShort) {
 			msg := buf[:size]
 			Check(ep.Recv(msg), fmt.Sprintf("recv message of %d bytes", size))
 			if !checksumOK(msg) {
