@@ -223,3 +223,8 @@ func rawRW(trap uintptr, fd int, p []byte) (int, error) {
 func FIONREAD(fd int) (int, error) {
 	return unix.IoctlGetInt(fd, unix.TIOCINQ)
 }
+
+// RawIO reports whether this process is in a benchmark loop's raw-syscall
+// mode (see rawIO), for transports whose blocking calls are not read and
+// write.
+func RawIO() bool { return rawIO.Load() }
