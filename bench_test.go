@@ -13,11 +13,12 @@ import (
 //
 //	go tool benchstat -row /mech -col /size -filter .unit:msg/s
 //
-// prints mechanism by size.
+// prints mechanism by size. Sizes other than the classic 100 B and 1 KB:
+// -ipc.sizes=64,4096,65536.
 func BenchmarkTable(b *testing.B) {
 	for _, tr := range helpers.Transports() {
 		for _, place := range helpers.Placements() {
-			for _, size := range helpers.Sizes {
+			for _, size := range helpers.Sizes() {
 				name := fmt.Sprintf("mech=%s/place=%s/size=%d", tr.Name, place.Name, size)
 				b.Run(name, func(b *testing.B) { helpers.BenchPingPong(b, tr, size, place) })
 			}

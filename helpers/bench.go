@@ -1,6 +1,8 @@
 package helpers
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,8 +11,22 @@ import (
 	"time"
 )
 
-// Sizes are the message sizes of the classic table.
-var Sizes = []int{100, 1024}
+var sizesFlag = flag.String("ipc.sizes", "100,1024",
+	"message sizes in bytes of the table benchmarks, comma-separated (the classic table has 100 and 1024)")
+
+// Sizes returns the message sizes of the table benchmarks: 100 B and 1 KB,
+// the classic table's, unless -ipc.sizes says otherwise.
+func Sizes() []int {
+	var sizes []int
+	for _, f := range strings.Split(*sizesFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			panic(fmt.Sprintf("-ipc.sizes: %q is not a size in bytes", f))
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
+}
 
 // BenchPingPong measures round trips of size bytes each way between the
 // benchmark process and an echo peer placed as place says. One op is one

@@ -30,7 +30,7 @@ func BenchFloors(b *testing.B) {
 	if split, ok := Split(); ok {
 		b.Run("floor=cacheline/place=split", func(b *testing.B) { benchShared(b, split, sharedSpin) })
 	}
-	for _, size := range Sizes {
+	for _, size := range Sizes() {
 		b.Run(fmt.Sprintf("floor=memcpy/size=%d", size), func(b *testing.B) { benchMemcpy(b, size) })
 	}
 }
