@@ -7,10 +7,11 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/fifo"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/pipe"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvshm"
 )
 
 func TestMain(m *testing.M) {
-	helpers.Main(m)
+	helpers.Main(m, helpers.OwnIPCNamespace)
 	os.Exit(0) // not reached: Main exits
 }
 

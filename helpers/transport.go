@@ -24,8 +24,9 @@ type Endpoint interface {
 
 // A PeerWatcher is an Endpoint that cannot see the other process die by
 // itself (a SysV queue, shared memory). The harness calls PeerGone in the
-// test process once the peer has exited; from then on Recv must fail once
-// it has delivered whatever the peer sent before exiting.
+// test process once the peer has exited, unless the test has ended; from
+// then on Recv must fail once it has delivered whatever the peer sent
+// before exiting. PeerGone must not block.
 type PeerWatcher interface {
 	PeerGone()
 }
@@ -97,10 +98,22 @@ func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int) (Endpoi
 	spec.Args = append(spec.Args, mode, strconv.Itoa(n))
 	spec.CPU = cpu
 	p := Spawn(t, echoRole(tr), spec)
-	if w, ok := ep.(PeerWatcher); ok {
-		go func() { <-p.Done(); w.PeerGone() }()
-	}
 	t.Cleanup(func() { ep.Close() })
+	if w, ok := ep.(PeerWatcher); ok {
+		// PeerGone must not run once the test's cleanups have released
+		// the endpoint's resources: the mutex orders the two.
+		var mu sync.Mutex
+		ended := false
+		go func() {
+			<-p.Done()
+			mu.Lock()
+			defer mu.Unlock()
+			if !ended {
+				w.PeerGone()
+			}
+		}()
+		t.Cleanup(func() { mu.Lock(); ended = true; mu.Unlock() })
+	}
 	return ep, p
 }
 

@@ -1,0 +1,217 @@
+package sysvsem
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// A new set's semaphores start at 0 on Linux (POSIX leaves them
+// unspecified), and GETVAL, GETALL and IPC_STAT see what another process
+// set with SETVAL and SETALL.
+func TestValuesSetByAPeerAreSeenByGetvalAndGetall(t *testing.T) {
+	id := newSet(t, 3, 0o600)
+	requireVals(t, id, 0, 0, 0)
+	peer := spawnSem(t, helpers.PeerSpec{})
+	peer.must(t, "ok", "set %d 1 7", id)
+	requireVals(t, id, 0, 7, 0)
+	if got := val(t, id, 1); got != 7 {
+		t.Fatalf("GETVAL = %d, want 7", got)
+	}
+	setAll(t, id, 3, 2, 1)
+	peer.must(t, "[3 2 1]", "getall %d 3", id)
+	peer.must(t, "2", "get %d 1", id)
+	if n := stat(t, id).Nsems; n != 3 {
+		t.Fatalf("sem_nsems = %d, want 3", n)
+	}
+}
+
+// GETPID names the last process that changed a semaphore: a semop, SETVAL
+// and SETALL (since Linux 4.6) each count, per semaphore; a failed call
+// does not.
+func TestGetpidNamesTheLastProcessToOperate(t *testing.T) {
+	id := newSet(t, 2, 0o600)
+	first := spawnSem(t, helpers.PeerSpec{})
+	second := spawnSem(t, helpers.PeerSpec{})
+	requirePid := func(num, want int, who string) {
+		t.Helper()
+		if got := pid(t, id, num); got != want {
+			t.Fatalf("GETPID of semaphore %d = %d, want %d (%s)", num, got, want, who)
+		}
+	}
+	requirePid(0, 0, "no operation yet")
+	first.must(t, "ok", "op %d %s", id, spec(v(0), v(1)))
+	requirePid(0, first.Pid, "first peer's semop")
+	second.must(t, "ok", "op %d %s", id, spec(p(0)))
+	requirePid(0, second.Pid, "second peer's semop")
+	requirePid(1, first.Pid, "semaphore 1 untouched by the second peer")
+	first.must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0))))
+	requirePid(0, second.Pid, "the first peer's failed semop")
+	first.must(t, "ok", "set %d 1 4", id)
+	requirePid(1, first.Pid, "first peer's SETVAL")
+	requirePid(0, second.Pid, "SETVAL of semaphore 1 only")
+	helpers.RequireKernel(t, "4.6", "SETALL updates sempid since Linux 4.6")
+	setAll(t, id, 1, 1)
+	requirePid(0, os.Getpid(), "test's SETALL")
+	requirePid(1, os.Getpid(), "test's SETALL")
+}
+
+// GETNCNT counts the processes asleep waiting for a semaphore to increase,
+// GETZCNT those waiting for it to become 0; both drop back as the sleepers
+// are served.
+func TestGetncntAndGetzcntCountSleepingProcesses(t *testing.T) {
+	id := newSet(t, 2, 0o600)
+	setVal(t, id, 1, 1)
+	var takers, zeroers []semPeer
+	for range 2 {
+		peer := spawnSem(t, helpers.PeerSpec{})
+		peer.start(t, "op %d %s", id, spec(p(0)))
+		peer.requireBlocked(t, "P on value 0")
+		takers = append(takers, peer)
+	}
+	for range 3 {
+		peer := spawnSem(t, helpers.PeerSpec{})
+		peer.start(t, "op %d %s", id, spec(zero(1)))
+		peer.requireBlocked(t, "wait for zero on value 1")
+		zeroers = append(zeroers, peer)
+	}
+	counts := func() string {
+		return fmt.Sprintf("ncnt %d %d, zcnt %d %d", ncnt(t, id, 0), ncnt(t, id, 1), zcnt(t, id, 0), zcnt(t, id, 1))
+	}
+	if got, want := counts(), "ncnt 2 0, zcnt 0 3"; got != want {
+		t.Fatalf("with 2 P sleepers on semaphore 0 and 3 zero sleepers on 1: %s, want %s", got, want)
+	}
+	// The kernel performs a sleeper's operation inside the call that makes
+	// it possible, so the counts are exact as soon as that call returns.
+	mustOp(t, id, v(0))
+	if got, want := counts(), "ncnt 1 0, zcnt 0 3"; got != want {
+		t.Fatalf("after one P sleeper was served: %s, want %s", got, want)
+	}
+	mustOp(t, id, v(0), p(1))
+	if got, want := counts(), "ncnt 0 0, zcnt 0 0"; got != want {
+		t.Fatalf("after every sleeper was served: %s, want %s", got, want)
+	}
+	for _, peer := range append(takers, zeroers...) {
+		peer.Expect(t, "ok")
+	}
+}
+
+// IPC_STAT reports the set's owner, creator, mode, key and size; semop
+// sets sem_otime and leaves sem_ctime; SETVAL sets sem_ctime and leaves
+// sem_otime.
+func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
+	key := newKey(t)
+	before := time.Now().Unix()
+	id := newKeyedSet(t, key, 4, 0o640)
+	created := time.Now().Unix()
+	ds := stat(t, id)
+	uid, gid := os.Geteuid(), os.Getegid()
+	want := fmt.Sprintf("key=%#x uid=%d gid=%d cuid=%d cgid=%d mode=%#o nsems=4 otime=0", key, uid, gid, uid, gid, 0o640)
+	got := fmt.Sprintf("key=%#x uid=%d gid=%d cuid=%d cgid=%d mode=%#o nsems=%d otime=%d",
+		ds.Perm.Key, ds.Perm.Uid, ds.Perm.Gid, ds.Perm.Cuid, ds.Perm.Cgid, ds.Perm.Mode, ds.Nsems, ds.Otime)
+	if got != want {
+		t.Fatalf("IPC_STAT of a new set: %s, want %s", got, want)
+	}
+	if ds.Ctime < before || ds.Ctime > created {
+		t.Fatalf("sem_ctime %d, want the creation time in [%d, %d]", ds.Ctime, before, created)
+	}
+
+	// The times have a resolution of seconds: let the clock pass the
+	// creation's second, so that a change of sem_ctime shows. This waits
+	// for the clock, not for another process.
+	time.Sleep(time.Until(time.Unix(created+1, 0)))
+	peer := spawnSem(t, helpers.PeerSpec{})
+	opAt := time.Now().Unix()
+	peer.must(t, "ok", "op %d %s", id, spec(v(2)))
+	after := stat(t, id)
+	if after.Otime < opAt || after.Otime > time.Now().Unix() || after.Ctime != ds.Ctime {
+		t.Fatalf("after a semop at %d: sem_otime %d, sem_ctime %d; want sem_otime of the semop and sem_ctime still %d",
+			opAt, after.Otime, after.Ctime, ds.Ctime)
+	}
+	peer.must(t, "ok", "set %d 0 5", id)
+	set := stat(t, id)
+	if set.Ctime <= ds.Ctime || set.Otime != after.Otime {
+		t.Fatalf("after SETVAL: sem_ctime %d (was %d), sem_otime %d (was %d); want a later sem_ctime and the same sem_otime",
+			set.Ctime, ds.Ctime, set.Otime, after.Otime)
+	}
+}
+
+// IPC_SET changes the owner and the permission bits (only the low 9),
+// never the creator; IPC_STAT shows the change.
+func TestIPCSetChangesOwnerAndModeNotCreator(t *testing.T) {
+	id := newSet(t, 1, 0o600)
+	ds := stat(t, id)
+	ds.Perm.Uid, ds.Perm.Gid = helpers.OtherUser, helpers.OtherUser
+	ds.Perm.Mode = 0o7644 // only 0644 may take
+	ds.Perm.Cuid = 123    // ignored
+	if err := Set(id, &ds); err != nil {
+		t.Fatalf("IPC_SET: %s", helpers.ErrnoName(err))
+	}
+	got := stat(t, id)
+	if got.Perm.Uid != helpers.OtherUser || got.Perm.Gid != helpers.OtherUser || got.Perm.Mode != 0o644 || got.Perm.Cuid != uint32(os.Geteuid()) {
+		t.Fatalf("after IPC_SET: uid %d gid %d mode %#o cuid %d; want uid and gid %d, mode 0644, cuid %d",
+			got.Perm.Uid, got.Perm.Gid, got.Perm.Mode, got.Perm.Cuid, helpers.OtherUser, os.Geteuid())
+	}
+}
+
+// IPC_INFO reports the namespace's limits, the ones /proc/sys/kernel/sem
+// shows, and SEMVMX and SEMAEM; SEM_INFO counts the sets and semaphores
+// that exist (as /proc/sysvipc/sem lists them); SEM_STAT finds a set by
+// its index in the kernel's table.
+func TestIPCInfoAndSemInfoReportLimitsAndUsage(t *testing.T) {
+	limits, err := ReadLimits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, info, err := Info(IPC_INFO)
+	if err != nil {
+		t.Fatalf("IPC_INFO: %s", helpers.ErrnoName(err))
+	}
+	got := [6]int32{info.Msl, info.Mns, info.Opm, info.Mni, info.Vmx, info.Aem}
+	want := [6]int32{int32(limits.MSL), int32(limits.MNS), int32(limits.OPM), int32(limits.MNI), SEMVMX, SEMAEM}
+	if got != want {
+		t.Fatalf("IPC_INFO semmsl, semmns, semopm, semmni, semvmx, semaem = %v, want %v", got, want)
+	}
+
+	a := newSet(t, 2, 0o600)
+	b := newSet(t, 5, 0o600)
+	maxIndex, usage, err := Info(SEM_INFO)
+	if err != nil {
+		t.Fatalf("SEM_INFO: %s", helpers.ErrnoName(err))
+	}
+	sets, sems := procSets(t)
+	if int(usage.Usz) != sets || int(usage.Aem) != sems {
+		t.Fatalf("SEM_INFO: %d sets with %d semaphores; /proc/sysvipc/sem lists %d with %d", usage.Usz, usage.Aem, sets, sems)
+	}
+	found := map[int]uint64{}
+	for index := 0; index <= maxIndex; index++ {
+		if id, ds, err := StatIndex(index, SEM_STAT); err == nil {
+			found[id] = ds.Nsems
+		}
+	}
+	if found[a] != 2 || found[b] != 5 {
+		t.Fatalf("SEM_STAT over indexes 0..%d found sets %v, want %d (2 semaphores) and %d (5)", maxIndex, found, a, b)
+	}
+}
+
+// procSets counts the sets and semaphores /proc/sysvipc/sem lists.
+func procSets(t *testing.T) (sets, sems int) {
+	data, err := os.ReadFile("/proc/sysvipc/sem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
+	for _, line := range lines {
+		var key, id, perms, nsems int
+		if _, err := fmt.Sscan(line, &key, &id, &perms, &nsems); err != nil {
+			t.Fatalf("/proc/sysvipc/sem line %q: %v", line, err)
+		}
+		sets++
+		sems += nsems
+	}
+	return sets, sems
+}

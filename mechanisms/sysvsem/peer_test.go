@@ -1,0 +1,177 @@
+package sysvsem
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// The "sem" peer runs semaphore calls one command at a time and answers
+// each with one line: "ok", a value, or the errno's name. Tests script one
+// or several of them, so that every call is a real process's call.
+func init() { helpers.Register("sem", semRole) }
+
+// afterExec is the argument a sem peer re-executes itself with.
+const afterExec = "after-exec"
+
+func semRole(args []string) int {
+	if slices.Contains(args, afterExec) {
+		helpers.Tell("exec'd")
+	}
+	for {
+		cmd := strings.Fields(helpers.Await())
+		if len(cmd) == 0 {
+			helpers.Fatalf("empty command")
+		}
+		num := func(i int) int {
+			if i >= len(cmd) {
+				helpers.Fatalf("command %q: missing argument %d", cmd, i)
+			}
+			n, err := strconv.ParseInt(cmd[i], 0, 64)
+			helpers.Check(err, "command "+cmd[0])
+			return int(n)
+		}
+		ops := func(i int) []Sembuf {
+			if i >= len(cmd) {
+				helpers.Fatalf("command %q: missing operations", cmd)
+			}
+			ops, err := parseSpec(cmd[i])
+			helpers.Check(err, "command "+cmd[0])
+			return ops
+		}
+		switch cmd[0] {
+		case "op": // op ID SPEC
+			helpers.Tell(answer(Op(num(1), ops(2)...)))
+		case "timedop": // timedop ID MS SPEC
+			helpers.Tell(answer(TimedOp(num(1), time.Duration(num(2))*time.Millisecond, ops(3)...)))
+		case "intr": // intr ID SPEC: see interruptedOp
+			helpers.Tell(interruptedOp(num(1), ops(2)))
+		case "get": // get ID NUM
+			helpers.Tell(value(GetVal(num(1), num(2))))
+		case "set": // set ID NUM VALUE
+			helpers.Tell(answer(SetVal(num(1), num(2), num(3))))
+		case "getall": // getall ID NSEMS
+			vals, err := GetAll(num(1), num(2))
+			if err != nil {
+				helpers.Tell(helpers.ErrnoName(err))
+				continue
+			}
+			helpers.Tell(fmt.Sprint(vals))
+		case "stat": // stat ID: the mode's permission bits
+			ds, err := Stat(num(1))
+			if err != nil {
+				helpers.Tell(helpers.ErrnoName(err))
+				continue
+			}
+			helpers.Tell(fmt.Sprintf("%#o", ds.Perm.Mode&0o777))
+		case "chmod": // chmod ID MODE: IPC_SET keeping the owner
+			ds, err := Stat(num(1))
+			if err == nil {
+				ds.Perm.Mode = uint32(num(2))
+				err = Set(num(1), &ds)
+			}
+			helpers.Tell(answer(err))
+		case "rmid": // rmid ID
+			helpers.Tell(answer(Remove(num(1))))
+		case "semget": // semget KEY NSEMS FLAGS
+			helpers.Tell(value(Get(num(1), num(2), num(3))))
+		case "exec": // re-execute this binary, keeping fds, env and semadj
+			exe, err := os.Executable()
+			helpers.Check(err, "executable")
+			helpers.Check(unix.Exec(exe, append(os.Args, afterExec), os.Environ()), "exec")
+		case "exit":
+			return 0
+		default:
+			helpers.Fatalf("unknown command %q", cmd)
+		}
+	}
+}
+
+func answer(err error) string {
+	if err != nil {
+		return helpers.ErrnoName(err)
+	}
+	return "ok"
+}
+
+func value(n int, err error) string {
+	if err != nil {
+		return helpers.ErrnoName(err)
+	}
+	return strconv.Itoa(n)
+}
+
+// interruptedOp runs ops without the EINTR retry on a thread of its own,
+// catching SIGUSR1 (through signal.Notify, whose handler has SA_RESTART).
+// It tells "tid N" first, for the test to direct SIGUSR1 at that thread,
+// and answers with the errno. An EINTR that comes before any SIGUSR1 is
+// the Go runtime's own preemption signal: the call is simply made again.
+func interruptedOp(id int, ops []Sembuf) string {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, unix.SIGUSR1)
+	defer signal.Stop(usr1)
+	helpers.Tell("tid " + strconv.Itoa(unix.Gettid()))
+	for {
+		err := OpOnce(id, ops...)
+		if err != unix.EINTR {
+			return answer(err)
+		}
+		select {
+		case <-usr1:
+			return "EINTR after SIGUSR1"
+		case <-time.After(helpers.BlockBound()):
+			// not ours
+		}
+	}
+}
+
+// semPeer is the test's handle on a "sem" peer.
+type semPeer struct{ *helpers.Peer }
+
+func spawnSem(t *testing.T, spec helpers.PeerSpec) semPeer {
+	t.Helper()
+	return semPeer{helpers.Spawn(t, "sem", spec)}
+}
+
+// do sends one command and returns the answer.
+func (p semPeer) do(t *testing.T, format string, args ...any) string {
+	t.Helper()
+	cmd := fmt.Sprintf(format, args...)
+	p.Send(t, cmd)
+	return p.Next(t)
+}
+
+// must sends one command and fails unless the answer is want.
+func (p semPeer) must(t *testing.T, want, format string, args ...any) {
+	t.Helper()
+	cmd := fmt.Sprintf(format, args...)
+	p.Send(t, cmd)
+	if got := p.Next(t); got != want {
+		t.Fatalf("peer %d: %q answered %q, want %q", p.Pid, cmd, got, want)
+	}
+}
+
+// start sends a command whose answer is expected later (a blocking op).
+func (p semPeer) start(t *testing.T, format string, args ...any) {
+	t.Helper()
+	p.Send(t, fmt.Sprintf(format, args...))
+}
+
+// requireBlocked fails unless the peer is silent and a thread of it sleeps
+// in semop: the call it was sent blocks.
+func (p semPeer) requireBlocked(t *testing.T, what string) {
+	t.Helper()
+	RequireSemopWait(t, p.Pid, func() { p.RequireSilent(t, what) })
+}

@@ -1,0 +1,165 @@
+package sysvshm
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// The "shm" peer attaches segments and acts on them one command at a time,
+// answering each with one line: "ok", a value, or the errno's name.
+// Mappings are numbered in attach order.
+func init() { helpers.Register("shm", shmRole) }
+
+const afterExec = "after-exec"
+
+func shmRole(args []string) int {
+	if slices.Contains(args, afterExec) {
+		helpers.Tell("exec'd")
+	}
+	var maps []uintptr
+	for {
+		cmd := strings.Fields(helpers.Await())
+		if len(cmd) == 0 {
+			helpers.Fatalf("empty command")
+		}
+		arg := func(i int) string {
+			if i >= len(cmd) {
+				helpers.Fatalf("command %q: missing argument %d", cmd, i)
+			}
+			return cmd[i]
+		}
+		num := func(i int) int {
+			n, err := strconv.ParseInt(arg(i), 0, 64)
+			helpers.Check(err, "command "+cmd[0])
+			return int(n)
+		}
+		mapping := func(i int) uintptr {
+			if n := num(i); n < len(maps) {
+				return maps[n]
+			}
+			helpers.Fatalf("command %q: no mapping %s", cmd, arg(i))
+			return 0
+		}
+		switch cmd[0] {
+		case "attach": // attach ID FLAGS
+			addr, err := Attach(num(1), 0, num(2))
+			if err != nil {
+				helpers.Tell(helpers.ErrnoName(err))
+				continue
+			}
+			maps = append(maps, addr)
+			helpers.Tell("ok")
+		case "write": // write MAP OFF TEXT
+			copy(Bytes(mapping(1)+uintptr(num(2)), len(arg(3))), arg(3))
+			helpers.Tell("ok")
+		case "scribble": // scribble MAP OFF TEXT: write, then exit 0 if still alive
+			copy(Bytes(mapping(1)+uintptr(num(2)), len(arg(3))), arg(3))
+			return 0
+		case "read": // read MAP OFF N: NUL bytes shown as '.'
+			helpers.Tell(printable(Bytes(mapping(1)+uintptr(num(2)), num(3))))
+		case "detach": // detach MAP
+			helpers.Tell(answer(Detach(mapping(1))))
+		case "stat": // stat ID
+			ds, err := Stat(num(1))
+			if err != nil {
+				helpers.Tell(helpers.ErrnoName(err))
+				continue
+			}
+			helpers.Tell(fmt.Sprintf("nattch=%d mode=%#o", ds.Nattch, ds.Perm.Mode))
+		case "get": // get KEY SIZE FLAGS
+			id, err := Get(num(1), uint64(num(2)), num(3))
+			if err != nil {
+				helpers.Tell(helpers.ErrnoName(err))
+				continue
+			}
+			helpers.Tell(strconv.Itoa(id))
+		case "rmid": // rmid ID
+			helpers.Tell(answer(Remove(num(1))))
+		case "chmod": // chmod ID MODE: IPC_SET keeping the owner
+			ds, err := Stat(num(1))
+			if err == nil {
+				ds.Perm.Mode = uint32(num(2))
+				err = Set(num(1), &ds)
+			}
+			helpers.Tell(answer(err))
+		case "lock": // lock ID
+			helpers.Tell(answer(Ctl(num(1), SHM_LOCK)))
+		case "unlock": // unlock ID
+			helpers.Tell(answer(Ctl(num(1), SHM_UNLOCK)))
+		case "memlock": // memlock BYTES: the soft RLIMIT_MEMLOCK
+			var lim unix.Rlimit
+			err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim)
+			if err == nil {
+				lim.Cur = uint64(num(1))
+				err = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim)
+			}
+			helpers.Tell(answer(err))
+		case "segv-default": // let the kernel's SIGSEGV end the process
+			helpers.Tell(answer(defaultSignal(unix.SIGSEGV)))
+		case "exec": // re-execute this binary, keeping fds and env
+			exe, err := os.Executable()
+			helpers.Check(err, "executable")
+			helpers.Check(unix.Exec(exe, append(os.Args, afterExec), os.Environ()), "exec")
+		case "exit": // without detaching
+			return 0
+		default:
+			helpers.Fatalf("unknown command %q", cmd)
+		}
+	}
+}
+
+func answer(err error) string {
+	if err != nil {
+		return helpers.ErrnoName(err)
+	}
+	return "ok"
+}
+
+func printable(b []byte) string {
+	return strings.ReplaceAll(string(b), "\x00", ".")
+}
+
+// defaultSignal sets sig's action to SIG_DFL behind the Go runtime's back
+// (the runtime turns a fault into a panic and exit code 2, which hides the
+// kernel's signal). struct sigaction on amd64 and arm64: handler, flags,
+// restorer, mask.
+func defaultSignal(sig unix.Signal) error {
+	act := struct {
+		handler, flags, restorer uintptr
+		mask                     uint64
+	}{}
+	_, err := helpers.Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8)
+	return err
+}
+
+// shmPeer is the test's handle on a "shm" peer.
+type shmPeer struct{ *helpers.Peer }
+
+func spawnShm(t *testing.T, spec helpers.PeerSpec) shmPeer {
+	t.Helper()
+	return shmPeer{helpers.Spawn(t, "shm", spec)}
+}
+
+func (p shmPeer) do(t *testing.T, format string, args ...any) string {
+	t.Helper()
+	p.Send(t, fmt.Sprintf(format, args...))
+	return p.Next(t)
+}
+
+func (p shmPeer) must(t *testing.T, want, format string, args ...any) {
+	t.Helper()
+	cmd := fmt.Sprintf(format, args...)
+	p.Send(t, cmd)
+	if got := p.Next(t); got != want {
+		t.Fatalf("peer %d: %q answered %q, want %q", p.Pid, cmd, got, want)
+	}
+}
