@@ -23,7 +23,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -246,7 +245,7 @@ func SigpipeWriter(args []string) int {
 			Tell("unsupported")
 			return 0
 		}
-		Check(defaultSigpipe(), "rt_sigaction(SIGPIPE, SIG_DFL)")
+		Check(DefaultSignal(unix.SIGPIPE), "rt_sigaction(SIGPIPE, SIG_DFL)")
 		if sigMaskHas("SigCgt", unix.SIGPIPE) {
 			Fatalf("SIGPIPE still caught after SIG_DFL")
 		}
@@ -307,18 +306,6 @@ func sigpipeSeen(caught chan os.Signal) string {
 			Fatalf("the marker SIGALRM never arrived")
 		}
 	}
-}
-
-// defaultSigpipe sets SIGPIPE to SIG_DFL behind the Go runtime's back. The
-// kernel's struct sigaction on amd64 and arm64: handler, flags, restorer,
-// mask.
-func defaultSigpipe() error {
-	act := struct {
-		handler, flags, restorer uintptr
-		mask                     uint64
-	}{handler: 0 /* SIG_DFL */}
-	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(unix.SIGPIPE), uintptr(unsafe.Pointer(&act)), 0, 8)
-	return err
 }
 
 // sigMaskHas reports whether the signal mask field (SigCgt, SigIgn, ...)

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -104,7 +103,7 @@ func shmRole(args []string) int {
 			}
 			helpers.Tell(answer(err))
 		case "segv-default": // let the kernel's SIGSEGV end the process
-			helpers.Tell(answer(defaultSignal(unix.SIGSEGV)))
+			helpers.Tell(answer(helpers.DefaultSignal(unix.SIGSEGV)))
 		case "exec": // re-execute this binary, keeping fds and env
 			exe, err := os.Executable()
 			helpers.Check(err, "executable")
@@ -126,19 +125,6 @@ func answer(err error) string {
 
 func printable(b []byte) string {
 	return strings.ReplaceAll(string(b), "\x00", ".")
-}
-
-// defaultSignal sets sig's action to SIG_DFL behind the Go runtime's back
-// (the runtime turns a fault into a panic and exit code 2, which hides the
-// kernel's signal). struct sigaction on amd64 and arm64: handler, flags,
-// restorer, mask.
-func defaultSignal(sig unix.Signal) error {
-	act := struct {
-		handler, flags, restorer uintptr
-		mask                     uint64
-	}{}
-	_, err := helpers.Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8)
-	return err
 }
 
 // shmPeer is the test's handle on a "shm" peer.
