@@ -7,6 +7,7 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/fifo"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/pipe"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvmsg"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvshm"
 )
 

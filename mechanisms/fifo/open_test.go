@@ -17,7 +17,7 @@ func TestOpenForReadingBlocksUntilAWriterOpens(t *testing.T) {
 	reader := spawnPeer(t, helpers.PeerSpec{})
 	reader.startOpen(t, path, "r")
 	reader.RequireSilent(t, "open for reading with no writer")
-	helpers.RequireKernelWait(t, reader.Pid, partnerWait, func() { reader.RequireSilent(t, "open for reading with no writer") })
+	helpers.RequireKernelWait(t, reader.Pid, func() { reader.RequireSilent(t, "open for reading with no writer") }, partnerWait)
 
 	w := mustOpen(t, path, unix.O_WRONLY|unix.O_NONBLOCK)
 	reader.Expect(t, "opened")
@@ -34,7 +34,7 @@ func TestOpenForWritingBlocksUntilAReaderOpens(t *testing.T) {
 		return helpers.Result{N: fd, Err: err}
 	})
 	pending.RequireBlocked(t)
-	helpers.RequireKernelWait(t, os.Getpid(), partnerWait, func() { pending.RequireBlocked(t) })
+	helpers.RequireKernelWait(t, os.Getpid(), func() { pending.RequireBlocked(t) }, partnerWait)
 
 	reader := spawnPeer(t, helpers.PeerSpec{})
 	reader.open(t, path, "r,nb")

@@ -1,8 +1,6 @@
 package sysvsem
 
 import (
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/ipcsuite/ipcsuite/helpers"
@@ -14,20 +12,10 @@ import (
 // body is not split out of it.
 var WaitChannels = []string{"__do_semtimedop", "do_semtimedop"}
 
-// RequireSemopWait is helpers.RequireKernelWait for semop: it fails unless
-// a thread of pid is found asleep in one of WaitChannels, running
-// stillBlocked between looks.
+// RequireSemopWait is helpers.RequireKernelWait for semop: a thread of pid
+// must be found asleep in one of WaitChannels, with stillBlocked run
+// between looks.
 func RequireSemopWait(t testing.TB, pid int, stillBlocked func()) {
 	t.Helper()
-	asleep := func() bool {
-		return slices.ContainsFunc(helpers.KernelWaits(pid), func(w string) bool { return slices.Contains(WaitChannels, w) })
-	}
-	for range 20 {
-		if asleep() {
-			return
-		}
-		stillBlocked()
-	}
-	t.Fatalf("no thread of pid %d sleeps in semop (%s); wait channels: %s",
-		pid, strings.Join(WaitChannels, " or "), strings.Join(helpers.KernelWaits(pid), " "))
+	helpers.RequireKernelWait(t, pid, stillBlocked, WaitChannels...)
 }

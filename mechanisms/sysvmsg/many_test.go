@@ -1,0 +1,147 @@
+package sysvmsg
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// Numbered messages for the many-process test: the text is the sender's
+// index and the sequence number (4 bytes each), then seq%57 bytes that
+// both determine, so that a message is checked whole; the type is
+// 1+sender. stopType tells a receiver to finish.
+const stopType = 100
+
+func numbered(buf []byte, sender, seq int) []byte {
+	SetType(buf, 1+sender)
+	text := buf[HeaderLen:]
+	binary.LittleEndian.PutUint32(text, uint32(sender))
+	binary.LittleEndian.PutUint32(text[4:], uint32(seq))
+	n := seq % 57
+	for i := range n {
+		text[8+i] = byte(sender*31 + seq + i)
+	}
+	return buf[:HeaderLen+8+n]
+}
+
+func init() {
+	// msg-sender ID SENDER COUNT: says "ready", awaits "go", then sends
+	// COUNT numbered messages, sleeping whenever the queue is full.
+	helpers.Register("msg-sender", func(args []string) int {
+		id, sender, count := atoi(args[0]), atoi(args[1]), atoi(args[2])
+		buf := make([]byte, HeaderLen+8+57)
+		helpers.Tell("ready")
+		helpers.AwaitLine("go")
+		for seq := range count {
+			helpers.Check(SndBuf(id, numbered(buf, sender, seq), 0), fmt.Sprintf("send message %d", seq))
+		}
+		return 0
+	})
+	// msg-receiver ID FILE: receives with msgtyp 0 until a message of
+	// stopType, checking each message whole, and writes the (sender, seq)
+	// of each, in the order received, to FILE.
+	helpers.Register("msg-receiver", func(args []string) int {
+		id, path := atoi(args[0]), args[1]
+		buf := make([]byte, HeaderLen+8+57)
+		want := make([]byte, len(buf))
+		var log []byte
+		helpers.Tell("ready")
+		for {
+			n, err := RcvBuf(id, buf, 0, 0)
+			helpers.Check(err, "receive")
+			if TypeOf(buf) == stopType {
+				helpers.Check(os.WriteFile(path, log, 0o644), "write the log")
+				return 0
+			}
+			if n < 8 {
+				helpers.Fatalf("message of %d bytes", n)
+			}
+			text := buf[HeaderLen : HeaderLen+n]
+			sender, seq := int(binary.LittleEndian.Uint32(text)), int(binary.LittleEndian.Uint32(text[4:]))
+			if w := numbered(want, sender, seq); string(w) != string(buf[:HeaderLen+n]) {
+				helpers.Fatalf("message %d of sender %d (type %d, %d bytes) arrived changed", seq, sender, TypeOf(buf), n)
+			}
+			log = append(log, text[:8]...)
+		}
+	})
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	helpers.Check(err, "argument "+s)
+	return n
+}
+
+// Several sender and receiver processes on one queue at once: 3 senders
+// of 2000 numbered messages each and 2 receivers. Every (sender, seq) is received
+// exactly once, whole, and each receiver gets each sender's messages in
+// the order sent: a queue never loses, duplicates or reorders a message.
+func TestManySendersAndReceivers(t *testing.T) {
+	const senders, receivers, count = 3, 2, 2000
+	id := mkQueue(t, 0o600)
+	dir := helpers.Dir(t)
+	var recvs, sends []*helpers.Peer
+	for r := range receivers {
+		path := filepath.Join(dir, "received."+strconv.Itoa(r))
+		p := helpers.Spawn(t, "msg-receiver", helpers.PeerSpec{Args: []string{strconv.Itoa(id), path}})
+		p.Expect(t, "ready")
+		recvs = append(recvs, p)
+	}
+	for s := range senders {
+		p := helpers.Spawn(t, "msg-sender", helpers.PeerSpec{Args: []string{strconv.Itoa(id), strconv.Itoa(s), strconv.Itoa(count)}})
+		p.Expect(t, "ready")
+		sends = append(sends, p)
+	}
+	for _, p := range sends {
+		p.Send(t, "go")
+	}
+	for _, p := range sends {
+		p.RequireExit(t, 0)
+	}
+	// Every message is queued or taken by now; the stops come after them.
+	for range receivers {
+		if err := Snd(id, stopType, nil, 0); err != nil {
+			t.Fatalf("send stop: %s", helpers.ErrnoName(err))
+		}
+	}
+	seen := make([][]int, senders)
+	for s := range seen {
+		seen[s] = make([]int, count)
+	}
+	for r, p := range recvs {
+		p.RequireExit(t, 0)
+		data, err := os.ReadFile(filepath.Join(dir, "received."+strconv.Itoa(r)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := make([]int, senders)
+		for i := range last {
+			last[i] = -1
+		}
+		for i := 0; i+8 <= len(data); i += 8 {
+			s, seq := int(binary.LittleEndian.Uint32(data[i:])), int(binary.LittleEndian.Uint32(data[i+4:]))
+			if s >= senders || seq >= count {
+				t.Fatalf("receiver %d got sender %d's message %d, which nobody sent", r, s, seq)
+			}
+			if seq <= last[s] {
+				t.Fatalf("receiver %d got sender %d's message %d after its message %d", r, s, seq, last[s])
+			}
+			last[s] = seq
+			seen[s][seq]++
+		}
+		t.Logf("receiver %d took %d messages", r, len(data)/8)
+	}
+	for s := range seen {
+		for seq, n := range seen[s] {
+			if n != 1 {
+				t.Fatalf("sender %d's message %d received %d times", s, seq, n)
+			}
+		}
+	}
+	requireQueued(t, id, 0, 0, "after the receivers finished")
+}

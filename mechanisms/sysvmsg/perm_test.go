@@ -1,0 +1,167 @@
+package sysvmsg
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// A process of another user gets what the queue's mode grants "others"
+// (root bypasses the checks, so the peer runs as uid 65534): msgsnd needs
+// w, msgrcv and IPC_STAT need r, and a denied call fails with EACCES
+// before anything else (a denied msgrcv on a queue holding a message is
+// EACCES, not a message); 0600 grants neither, 0644 reading only, 0622
+// writing only, 0666 both.
+func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
+	cred := helpers.OtherUID(t)
+	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	for _, c := range []struct {
+		mode           int
+		snd, rcv, stat string
+	}{
+		{0o600, "EACCES", "EACCES", "EACCES"},
+		{0o644, "EACCES", "1:root's", "0644"},
+		{0o622, "ok", "EACCES", "EACCES"},
+		{0o666, "ok", "1:root's", "0666"},
+	} {
+		id := mkQueue(t, c.mode)
+		mustSnd(t, id, 1, "root's")
+		check := func(got, want, what string) {
+			t.Helper()
+			if got != want {
+				t.Errorf("uid %d, queue mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
+			}
+		}
+		check(other.do(t, "rcv %d 16 0 %#x", id, IPC_NOWAIT), c.rcv, "msgrcv")
+		check(other.do(t, "snd %d 2 other's %#x", id, IPC_NOWAIT), c.snd, "msgsnd")
+		check(other.do(t, "stat %d", id), c.stat, "IPC_STAT")
+		var want []string
+		if c.rcv == "EACCES" {
+			want = append(want, "1:root's")
+		}
+		if c.snd == "ok" {
+			want = append(want, "2:other's")
+		}
+		if got := drain(t, id, 0, 0); !slices.Equal(got, want) {
+			t.Errorf("queue mode %#o: left %q, want %q", c.mode, got, want)
+		}
+	}
+}
+
+// msgget by key checks only the access the caller asks for in the low 9
+// bits of msgflg: another user looking up a 0600 queue with flags 0 gets
+// its id, but asking for read or write (0400, 0200), or IPC_CREAT|0600 on
+// the existing queue, is EACCES; on a 0644 queue, asking for read is
+// granted and for write is not.
+func TestMsggetByKeyChecksTheRequestedPermissions(t *testing.T) {
+	cred := helpers.OtherUID(t)
+	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	for _, c := range []struct {
+		mode, flags int
+		ok          bool
+	}{
+		{0o600, 0, true},
+		{0o600, 0o400, false},
+		{0o600, 0o200, false},
+		{0o600, unix.IPC_CREAT | 0o600, false},
+		{0o644, 0o444, true},
+		{0o644, 0o600, false},
+		{0o666, unix.IPC_CREAT | 0o666, true},
+	} {
+		key, _ := newKey(t)
+		id := mkKeyedQueue(t, key, c.mode)
+		want := "EACCES"
+		if c.ok {
+			want = strconv.Itoa(id)
+		}
+		if got := other.do(t, "get %d %d", key, c.flags); got != want {
+			t.Errorf("uid %d: msgget of a %#o queue with flags %#o: %s, want %s", helpers.OtherUser, c.mode, c.flags, got, want)
+		}
+	}
+}
+
+// IPC_SET and IPC_RMID belong to the owner and the creator, whatever the
+// mode: another user gets EPERM even on a 0666 queue, until IPC_SET makes
+// it the owner, after which it may change the mode and remove the queue.
+func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
+	cred := helpers.OtherUID(t)
+	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	id := mkQueue(t, 0o666)
+	other.must(t, "EPERM", "chmod %d %d", id, 0o600)
+	other.must(t, "EPERM", "rmid %d", id)
+
+	ds := stat(t, id)
+	ds.Perm.Uid = helpers.OtherUser
+	if err := Set(id, &ds); err != nil {
+		t.Fatalf("IPC_SET uid %d: %s", helpers.OtherUser, helpers.ErrnoName(err))
+	}
+	other.must(t, "ok", "chmod %d %d", id, 0o600)
+	other.must(t, "0600", "stat %d", id) // the owner's bits now apply to it
+	other.must(t, "ok", "rmid %d", id)
+	_, err := Stat(id)
+	helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the new owner removed the queue")
+}
+
+// IPC_SET re-checks the processes asleep on the queue: a receiver of
+// another user, asleep on a 0666 queue, fails with EACCES once the owner
+// takes away its access (ipc/msg.c wakes every receiver to try again). A
+// sender is woken only when its message fits, so a sender of another user
+// asleep on a full queue sleeps on through the IPC_SET and fails with
+// EACCES only when a message leaves and it tries again.
+func TestIPCSetWakesSleepersItExcludes(t *testing.T) {
+	cred := helpers.OtherUID(t)
+	empty, full := mkQueue(t, 0o666), mkQueue(t, 0o666)
+	n := fill(t, full)
+	recv := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	recv.start(t, "rcv %d 16 0 0", empty)
+	recv.requireBlocked(t, rcvWait, "another user's msgrcv on an empty 0666 queue")
+	sender := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	sender.start(t, "snd %d 1 x 0", full)
+	sender.requireBlocked(t, sndWait, "another user's msgsnd to a full 0666 queue")
+
+	for _, id := range []int{empty, full} {
+		ds := stat(t, id)
+		ds.Perm.Mode = 0o600
+		if err := Set(id, &ds); err != nil {
+			t.Fatalf("IPC_SET mode 0600: %s", helpers.ErrnoName(err))
+		}
+	}
+	recv.Expect(t, "EACCES")
+	sender.requireBlocked(t, sndWait, "another user's msgsnd to a full queue made 0600")
+	if m := rcv(full, 1, 0, MSG_NOERROR); m != "9:a" {
+		t.Fatalf("msgrcv from the full queue: %s", m)
+	}
+	sender.Expect(t, "EACCES")
+	if q := stat(t, full).Qnum; q != uint64(n-1) {
+		t.Fatalf("msg_qnum %d after one of %d messages left and the excluded sender gave up, want %d", q, n, n-1)
+	}
+}
+
+// MSG_STAT by index checks read permission like IPC_STAT; MSG_STAT_ANY
+// (Linux 4.17) does not: another user gets EACCES and the id respectively
+// for a 0600 queue.
+func TestMsgStatAnySkipsThePermissionCheck(t *testing.T) {
+	helpers.RequireKernel(t, "4.17", "MSG_STAT_ANY")
+	cred := helpers.OtherUID(t)
+	id := mkQueue(t, 0o600)
+	maxIdx, _, err := Info(IPC_INFO)
+	if err != nil {
+		t.Fatalf("IPC_INFO: %s", helpers.ErrnoName(err))
+	}
+	index := -1
+	for i := 0; i <= maxIdx; i++ {
+		if got, _, err := StatIndex(i, MSG_STAT); err == nil && got == id {
+			index = i
+		}
+	}
+	if index < 0 {
+		t.Fatalf("MSG_STAT over indexes 0..%d did not find queue %d", maxIdx, id)
+	}
+	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	other.must(t, "EACCES", "statidx %d %d", index, MSG_STAT)
+	other.must(t, strconv.Itoa(id), "statidx %d %d", index, MSG_STAT_ANY)
+}

@@ -1,0 +1,189 @@
+package sysvmsg
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers"
+)
+
+// The transport contract, here in the package's own IPC namespace (the top
+// level runs it too, in the machine's).
+func TestTransportContract(t *testing.T) { helpers.TestTransport(t, Transport) }
+
+// The "transport-end" peer attaches to the transport with the args Open
+// gave and runs one command at a time: "recv N" answers the N-byte
+// message or the error, "send TEXT" answers ok or the error, "close"
+// closes its end.
+func init() {
+	helpers.Register("transport-end", func(args []string) int {
+		ep, err := Transport.Attach(args)
+		helpers.Check(err, "attach")
+		for {
+			cmd := strings.Fields(helpers.Await())
+			switch {
+			case len(cmd) == 2 && cmd[0] == "recv":
+				buf := make([]byte, atoi(cmd[1]))
+				if err := ep.Recv(buf); err != nil {
+					helpers.Tell(helpers.ErrnoName(err))
+					continue
+				}
+				helpers.Tell(string(buf))
+			case len(cmd) == 2 && cmd[0] == "send":
+				helpers.Tell(answer(ep.Send([]byte(cmd[1]))))
+			case len(cmd) == 1 && cmd[0] == "close":
+				helpers.Tell(answer(ep.Close()))
+			case len(cmd) == 1 && cmd[0] == "exit":
+				return 0
+			default:
+				helpers.Fatalf("unknown command %q", cmd)
+			}
+		}
+	})
+}
+
+func openEnd(t *testing.T) (*Endpoint, msgPeer) {
+	t.Helper()
+	ep, spec := Transport.Open(t)
+	return ep.(*Endpoint), msgPeer{helpers.Spawn(t, "transport-end", spec)}
+}
+
+// The test's Close wakes the peer's Recv, asleep on an empty queue, with
+// io.EOF, and later Recvs fail the same way at once. Close does not wait
+// for room: the hang-up is empty, and fits in a queue whose bytes are all
+// in use.
+func TestTransportCloseEndsPeerRecv(t *testing.T) {
+	ep, peer := openEnd(t)
+	if err := ep.Send([]byte("hello")); err != nil {
+		t.Fatalf("Send: %s", helpers.ErrnoName(err))
+	}
+	peer.must(t, "hello", "recv 5")
+	peer.start(t, "recv 5")
+	peer.requireBlocked(t, rcvWait, "the peer's Recv on an empty queue")
+	if err := ep.Close(); err != nil {
+		t.Fatalf("Close: %s", helpers.ErrnoName(err))
+	}
+	peer.Expect(t, "EOF")
+	peer.must(t, "EOF", "recv 5")
+
+	full, peer2 := openEnd(t)
+	n := fill(t, full.Out)
+	if err := helpers.Returns(t, "Close with the peer's queue full", full.Close); err != nil {
+		t.Fatalf("Close with the peer's queue full: %s", helpers.ErrnoName(err))
+	}
+	requireQueued(t, full.Out, uint64(n+1), stat(t, full.Out).Qbytes, "a full queue and the hang-up")
+	drain(t, full.Out, 9, MSG_NOERROR)
+	peer2.must(t, "EOF", "recv 5")
+}
+
+// The peer's Close ends the test's Recv once it has delivered what the
+// peer sent before.
+func TestTransportPeerCloseEndsRecv(t *testing.T) {
+	ep, peer := openEnd(t)
+	peer.must(t, "ok", "send before")
+	peer.must(t, "ok", "close")
+	buf := make([]byte, 6)
+	if err := ep.Recv(buf); err != nil || string(buf) != "before" {
+		t.Fatalf("Recv: %q, %s; want \"before\"", buf, helpers.ErrnoName(err))
+	}
+	if err := ep.Recv(buf); err != io.EOF {
+		t.Fatalf("Recv after the peer closed: %s, want EOF", helpers.ErrnoName(err))
+	}
+}
+
+// A queue does not see the peer die, so the harness calls PeerGone: Recv
+// then delivers what the peer sent before it exited and fails with io.EOF
+// after that, at once and every time; a Recv asleep when the peer goes is
+// woken with io.EOF.
+func TestTransportPeerGone(t *testing.T) {
+	ep, peer := openEnd(t)
+	peer.must(t, "ok", "send abc")
+	peer.must(t, "ok", "send def")
+	peer.Send(t, "exit")
+	peer.RequireExit(t, 0)
+	ep.PeerGone()
+	buf := make([]byte, 3)
+	for _, want := range []string{"abc", "def"} {
+		if err := ep.Recv(buf); err != nil || string(buf) != want {
+			t.Fatalf("Recv after the peer exited: %q, %s; want %q", buf, helpers.ErrnoName(err), want)
+		}
+	}
+	for range 2 {
+		if err := helpers.Returns(t, "Recv with the peer gone", func() error { return ep.Recv(buf) }); err != io.EOF {
+			t.Fatalf("Recv with the peer gone: %s, want EOF", helpers.ErrnoName(err))
+		}
+	}
+
+	ep2, peer2 := openEnd(t)
+	err := helpers.Blocks(t, "Recv on an empty queue", func() error { return ep2.Recv(buf) }, func() {
+		peer2.Send(t, "exit")
+		peer2.RequireExit(t, 0)
+		ep2.PeerGone()
+	})
+	if err != io.EOF {
+		t.Fatalf("Recv asleep when the peer went: %s, want EOF", helpers.ErrnoName(err))
+	}
+}
+
+// Send refuses an empty message (on this transport it would be a hang-up)
+// and one above MaxSize, which is msgmax but no more than msgmnb.
+func TestTransportSizes(t *testing.T) {
+	l := readLimits(t)
+	if Transport.MaxSize != min(l.Max, l.Mnb) {
+		t.Fatalf("MaxSize %d, want min(msgmax %d, msgmnb %d)", Transport.MaxSize, l.Max, l.Mnb)
+	}
+	ep, _ := Transport.Open(t)
+	if err := ep.Send(nil); !errors.Is(err, errEmpty) {
+		t.Fatalf("Send of an empty message: %v, want %v", err, errEmpty)
+	}
+	if err := ep.Send(make([]byte, Transport.MaxSize+1)); err == nil || !strings.Contains(err.Error(), strconv.Itoa(Transport.MaxSize)) {
+		t.Fatalf("Send of MaxSize+1 bytes: %v, want an error naming MaxSize", err)
+	}
+}
+
+// A Send and a Recv allocate nothing: both reuse the endpoint's buffer of
+// mtype and text.
+func TestTransportDoesNotAllocate(t *testing.T) {
+	a, b := mkQueue(t, 0o600), mkQueue(t, 0o600)
+	x, y := NewEndpoint(a, b), NewEndpoint(b, a)
+	msg, buf := make([]byte, 100), make([]byte, 100)
+	allocs := testing.AllocsPerRun(1000, func() {
+		if err := x.Send(msg); err != nil {
+			t.Fatal(err)
+		}
+		if err := y.Recv(buf); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per Send and Recv, want 0", allocs)
+	}
+}
+
+// In the one case where even the empty hang-up finds no room, a queue
+// holding msg_qbytes messages, Close returns at once all the same, and the
+// hang-up follows as soon as a message leaves.
+func TestTransportHangUpWaitsForRoom(t *testing.T) {
+	ep, _ := Transport.Open(t)
+	out := ep.(*Endpoint).Out
+	if err := setQbytes(t, out, 2); err != nil {
+		t.Fatalf("IPC_SET msg_qbytes 2: %s", helpers.ErrnoName(err))
+	}
+	mustSnd(t, out, 9, "")
+	mustSnd(t, out, 9, "")
+	if err := helpers.Returns(t, "Close with msg_qbytes messages queued", ep.Close); err != nil {
+		t.Fatalf("Close: %s", helpers.ErrnoName(err))
+	}
+	requireQueued(t, out, 2, 0, "after Close with no room")
+	mustRcv(t, out, 0, 9, 0, "9:")
+	got := helpers.Start("msgrcv of the hang-up", func() string {
+		mtype, text, err := Rcv(out, 0, hangUpType, 0)
+		return message(mtype, text, err)
+	}).Wait(t)
+	if want := strconv.Itoa(hangUpType) + ":"; got != want {
+		t.Fatalf("msgrcv of the hang-up: %s, want %s", got, want)
+	}
+}
