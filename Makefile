@@ -5,7 +5,7 @@ COUNT       ?= 6
 BENCHTIME   ?= 1s
 OUT         ?= out
 
-.PHONY: all deps test bench table lint smoke clean
+.PHONY: all deps test bench table lint smoke clean matrix
 
 all: test
 
@@ -37,3 +37,13 @@ smoke: deps
 
 clean:
 	rm -rf $(OUT)
+
+# The conformance matrix: the semantics suite on Debian's cloud kernels
+# (under qemu TCG), on this machine and under gVisor, judged against
+# testdata/matrix/expected.txt. Installs qemu and runsc from Debian if
+# missing. KERNELS=5.10 GVISOR=0 for a subset. Results in $(OUT)/matrix.
+KERNELS ?= 5.10,6.1,6.12,7.x
+GVISOR  ?= 1
+matrix: deps
+	GVISOR=$(GVISOR) bash cmd/matrix/install-tools.sh
+	$(GO) run ./cmd/matrix -kernels '$(KERNELS)' -gvisor=$(if $(filter 0,$(GVISOR)),false,true) -out $(OUT)/matrix
