@@ -429,3 +429,36 @@ func (p *Peer) RequireSilent(t testing.TB, what string) {
 		t.Fatalf("%s: peer %s went on (said %q) within %v; want it blocked", what, p.Role, p.Next(t), BlockBound())
 	}
 }
+
+// Ask sends the peer one command line and returns its one-line answer: the
+// shape of the scripted peers that act on a test's commands.
+func (p *Peer) Ask(t testing.TB, format string, args ...any) string {
+	t.Helper()
+	p.Send(t, fmt.Sprintf(format, args...))
+	return p.Next(t)
+}
+
+// Must is Ask that fails the test unless the answer is want.
+func (p *Peer) Must(t testing.TB, want, format string, args ...any) {
+	t.Helper()
+	cmd := fmt.Sprintf(format, args...)
+	if got := p.Ask(t, "%s", cmd); got != want {
+		t.Fatalf("peer %s (pid %d): %q answered %q, want %q", p.Role, p.Pid, cmd, got, want)
+	}
+}
+
+// Answer renders a call's outcome in a peer as "ok" or the errno's name.
+func Answer(err error) string {
+	if err != nil {
+		return ErrnoName(err)
+	}
+	return "ok"
+}
+
+// Value renders a call's result in a peer as the number or the errno's name.
+func Value(n int, err error) string {
+	if err != nil {
+		return ErrnoName(err)
+	}
+	return strconv.Itoa(n)
+}

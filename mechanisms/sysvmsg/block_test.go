@@ -60,14 +60,14 @@ func TestMsgrcvBlocksUntilAPeerSends(t *testing.T) {
 	recv.start(t, "rcv %d 16 0 0", id)
 	recv.requireBlocked(t, rcvWait, "msgrcv on an empty queue")
 	sender := spawnMsg(t, helpers.PeerSpec{})
-	sender.must(t, "ok", "snd %d 4 hello 0", id)
+	sender.Must(t, "ok", "snd %d 4 hello 0", id)
 	recv.Expect(t, "4:hello")
 	requireQueued(t, id, 0, 0, "after the blocked receiver took the message")
 
 	// And the test's own msgrcv, released by a peer.
 	got := helpers.Blocks(t, "msgrcv in the test on an empty queue",
 		func() string { mtype, text, err := Rcv(id, 16, 0, 0); return message(mtype, text, err) },
-		func() { sender.must(t, "ok", "snd %d 5 world 0", id) })
+		func() { sender.Must(t, "ok", "snd %d 5 world 0", id) })
 	if got != "5:world" {
 		t.Fatalf("blocked msgrcv returned %s, want 5:world", got)
 	}
@@ -83,7 +83,7 @@ func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
 	sender.requireBlocked(t, sndWait, "msgsnd to a full queue")
 	requireQueued(t, id, uint64(n), stat(t, id).Qbytes, "while the sender sleeps")
 	recv := spawnMsg(t, helpers.PeerSpec{})
-	if got := recv.do(t, "rcv %d 8192 9 0", id); len(got) < 2 || got[:2] != "9:" {
+	if got := recv.Ask(t, "rcv %d 8192 9 0", id); len(got) < 2 || got[:2] != "9:" {
 		t.Fatalf("peer's msgrcv of the first message: %s", got)
 	}
 	sender.Expect(t, "ok")
@@ -95,7 +95,7 @@ func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
 	err := helpers.Blocks(t, "msgsnd in the test to a full queue",
 		func() error { return Snd(id, 2, []byte("mine"), 0) },
 		func() {
-			if got := recv.do(t, "rcv %d 8192 9 0", id); len(got) < 2 || got[:2] != "9:" {
+			if got := recv.Ask(t, "rcv %d 8192 9 0", id); len(got) < 2 || got[:2] != "9:" {
 				t.Errorf("peer's msgrcv: %s", got)
 			}
 		})

@@ -23,7 +23,7 @@ func TestMsgCopyPeeksByIndex(t *testing.T) {
 	helpers.RequireKernel(t, "3.8", "MSG_COPY")
 	id := mkQueue(t, 0o600)
 	peer := spawnMsg(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "sndseq %d 5:first,6:second,7:third", id)
+	peer.Must(t, "ok", "sndseq %d 5:first,6:second,7:third", id)
 	before := stat(t, id)
 
 	_, _, err := Rcv(id, 16, 0, MSG_COPY|IPC_NOWAIT)
@@ -56,7 +56,7 @@ func TestMsgCopyPeeksByIndex(t *testing.T) {
 	if after := stat(t, id); after != before {
 		t.Fatalf("IPC_STAT changed by MSG_COPY: %+v, before %+v", after, before)
 	}
-	peer.must(t, "5:first", "rcv %d 16 0 0", id)
-	peer.must(t, "6:second", "rcv %d 16 0 0", id)
-	peer.must(t, "7:third", "rcv %d 16 0 0", id)
+	peer.Must(t, "5:first", "rcv %d 16 0 0", id)
+	peer.Must(t, "6:second", "rcv %d 16 0 0", id)
+	peer.Must(t, "7:third", "rcv %d 16 0 0", id)
 }

@@ -43,7 +43,7 @@ func TestStatAfterPeersSendAndReceive(t *testing.T) {
 	requireTime(t, "msg_ctime of a new queue", ds.Ctime, from)
 
 	sender := spawnMsg(t, helpers.PeerSpec{})
-	sender.must(t, "ok", "sndseq %d 1:0123456789,2:01234567890123456789", id)
+	sender.Must(t, "ok", "sndseq %d 1:0123456789,2:01234567890123456789", id)
 	ds = stat(t, id)
 	if ds.Qnum != 2 || ds.Cbytes != 30 || ds.Lspid != int32(sender.Pid) || ds.Lrpid != 0 || ds.Rtime != 0 {
 		t.Fatalf("after a peer sent 10 and 20 bytes: qnum %d cbytes %d lspid %d lrpid %d rtime %d; want 2 30 %d 0 0",
@@ -52,7 +52,7 @@ func TestStatAfterPeersSendAndReceive(t *testing.T) {
 	requireTime(t, "msg_stime after the peer's msgsnd", ds.Stime, from)
 
 	receiver := spawnMsg(t, helpers.PeerSpec{})
-	receiver.must(t, "1:0123456789", "rcv %d 64 0 %#x", id, IPC_NOWAIT)
+	receiver.Must(t, "1:0123456789", "rcv %d 64 0 %#x", id, IPC_NOWAIT)
 	ds = stat(t, id)
 	if ds.Qnum != 1 || ds.Cbytes != 20 || ds.Lspid != int32(sender.Pid) || ds.Lrpid != int32(receiver.Pid) {
 		t.Fatalf("after another peer received 10 bytes: qnum %d cbytes %d lspid %d lrpid %d; want 1 20 %d %d",
@@ -62,8 +62,8 @@ func TestStatAfterPeersSendAndReceive(t *testing.T) {
 
 	// "Last" is the last: a third process sends, the first receives.
 	third := spawnMsg(t, helpers.PeerSpec{})
-	third.must(t, "ok", "snd %d 3 x 0", id)
-	sender.must(t, "2:01234567890123456789", "rcv %d 64 0 0", id)
+	third.Must(t, "ok", "snd %d 3 x 0", id)
+	sender.Must(t, "2:01234567890123456789", "rcv %d 64 0 0", id)
 	if ds = stat(t, id); ds.Qnum != 1 || ds.Cbytes != 1 || ds.Lspid != int32(third.Pid) || ds.Lrpid != int32(sender.Pid) {
 		t.Fatalf("after a third peer sent and the first received: qnum %d cbytes %d lspid %d lrpid %d; want 1 1 %d %d",
 			ds.Qnum, ds.Cbytes, ds.Lspid, ds.Lrpid, third.Pid, sender.Pid)
@@ -130,9 +130,9 @@ func TestQbytesLowerAndRaise(t *testing.T) {
 		t.Fatalf("msg_qbytes %d after IPC_SET 100", q)
 	}
 	peer := spawnMsg(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "sndn %d 1 60 %#x", id, IPC_NOWAIT)
-	peer.must(t, "EAGAIN", "sndn %d 1 41 %#x", id, IPC_NOWAIT)
-	peer.must(t, "ok", "sndn %d 1 40 %#x", id, IPC_NOWAIT)
+	peer.Must(t, "ok", "sndn %d 1 60 %#x", id, IPC_NOWAIT)
+	peer.Must(t, "EAGAIN", "sndn %d 1 41 %#x", id, IPC_NOWAIT)
+	peer.Must(t, "ok", "sndn %d 1 40 %#x", id, IPC_NOWAIT)
 	requireQueued(t, id, 2, 100, "msg_qbytes 100 filled by 60 and 40 bytes")
 
 	peer.start(t, "sndn %d 1 30 0", id)
@@ -186,8 +186,8 @@ func TestInfoAndStatByIndex(t *testing.T) {
 	}
 	id := mkQueue(t, 0o600)
 	peer := spawnMsg(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "sndseq %d 1:0123456789,2:01234567890123456789", id)
-	peer.must(t, "ok", "snd %d 3 - 0", id)
+	peer.Must(t, "ok", "sndseq %d 1:0123456789,2:01234567890123456789", id)
+	peer.Must(t, "ok", "snd %d 3 - 0", id)
 	maxIdx, after, err := Info(MSG_INFO)
 	if err != nil {
 		t.Fatalf("MSG_INFO: %s", helpers.ErrnoName(err))

@@ -39,7 +39,7 @@ func TestMsggetKeys(t *testing.T) {
 	}
 	// Another process finds the same queue by the key.
 	peer := spawnMsg(t, helpers.PeerSpec{})
-	peer.must(t, strconv.Itoa(id), "get %d 0", key)
+	peer.Must(t, strconv.Itoa(id), "get %d 0", key)
 
 	a := mkQueue(t, 0o600)
 	b := mkQueue(t, 0o600) // IPC_EXCL with IPC_PRIVATE: still new
@@ -100,19 +100,19 @@ func TestFtokKeys(t *testing.T) {
 
 	// Both peers compute the key; one creates, the other finds.
 	a, b := spawnMsg(t, helpers.PeerSpec{}), spawnMsg(t, helpers.PeerSpec{})
-	ka, kb := a.do(t, "ftok %s %d", path, 'm'), b.do(t, "ftok %s %d", link, 'm')
+	ka, kb := a.Ask(t, "ftok %s %d", path, 'm'), b.Ask(t, "ftok %s %d", link, 'm')
 	if ka != strconv.Itoa(k) || kb != ka {
 		t.Fatalf("peers' ftok: %s and %s; the test's %d", ka, kb, k)
 	}
-	ida := a.do(t, "get %s %#o", ka, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+	ida := a.Ask(t, "get %s %#o", ka, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
 	id, err := strconv.Atoi(ida)
 	if err != nil {
 		t.Fatalf("peer's msgget(IPC_CREAT|IPC_EXCL): %s", ida)
 	}
 	removeAtEnd(t, id)
-	b.must(t, ida, "get %s 0", kb)
-	a.must(t, "ok", "snd %d 1 met 0", id)
-	b.must(t, "1:met", "rcv %d 16 0 0", id)
+	b.Must(t, ida, "get %s 0", kb)
+	a.Must(t, "ok", "snd %d 1 met 0", id)
+	b.Must(t, "1:met", "rcv %d 16 0 0", id)
 }
 
 // Ftok is glibc's formula, (st_ino & 0xffff) | (st_dev & 0xff) << 16 |

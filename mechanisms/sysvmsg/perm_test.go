@@ -36,9 +36,9 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 				t.Errorf("uid %d, queue mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
 			}
 		}
-		check(other.do(t, "rcv %d 16 0 %#x", id, IPC_NOWAIT), c.rcv, "msgrcv")
-		check(other.do(t, "snd %d 2 other's %#x", id, IPC_NOWAIT), c.snd, "msgsnd")
-		check(other.do(t, "stat %d", id), c.stat, "IPC_STAT")
+		check(other.Ask(t, "rcv %d 16 0 %#x", id, IPC_NOWAIT), c.rcv, "msgrcv")
+		check(other.Ask(t, "snd %d 2 other's %#x", id, IPC_NOWAIT), c.snd, "msgsnd")
+		check(other.Ask(t, "stat %d", id), c.stat, "IPC_STAT")
 		var want []string
 		if c.rcv == "EACCES" {
 			want = append(want, "1:root's")
@@ -78,7 +78,7 @@ func TestMsggetByKeyChecksTheRequestedPermissions(t *testing.T) {
 		if c.ok {
 			want = strconv.Itoa(id)
 		}
-		if got := other.do(t, "get %d %d", key, c.flags); got != want {
+		if got := other.Ask(t, "get %d %d", key, c.flags); got != want {
 			t.Errorf("uid %d: msgget of a %#o queue with flags %#o: %s, want %s", helpers.OtherUser, c.mode, c.flags, got, want)
 		}
 	}
@@ -91,17 +91,17 @@ func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
 	cred := helpers.OtherUID(t)
 	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
 	id := mkQueue(t, 0o666)
-	other.must(t, "EPERM", "chmod %d %d", id, 0o600)
-	other.must(t, "EPERM", "rmid %d", id)
+	other.Must(t, "EPERM", "chmod %d %d", id, 0o600)
+	other.Must(t, "EPERM", "rmid %d", id)
 
 	ds := stat(t, id)
 	ds.Perm.Uid = helpers.OtherUser
 	if err := Set(id, &ds); err != nil {
 		t.Fatalf("IPC_SET uid %d: %s", helpers.OtherUser, helpers.ErrnoName(err))
 	}
-	other.must(t, "ok", "chmod %d %d", id, 0o600)
-	other.must(t, "0600", "stat %d", id) // the owner's bits now apply to it
-	other.must(t, "ok", "rmid %d", id)
+	other.Must(t, "ok", "chmod %d %d", id, 0o600)
+	other.Must(t, "0600", "stat %d", id) // the owner's bits now apply to it
+	other.Must(t, "ok", "rmid %d", id)
 	_, err := Stat(id)
 	helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the new owner removed the queue")
 }
@@ -162,6 +162,6 @@ func TestMsgStatAnySkipsThePermissionCheck(t *testing.T) {
 		t.Fatalf("MSG_STAT over indexes 0..%d did not find queue %d", maxIdx, id)
 	}
 	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
-	other.must(t, "EACCES", "statidx %d %d", index, MSG_STAT)
-	other.must(t, strconv.Itoa(id), "statidx %d %d", index, MSG_STAT_ANY)
+	other.Must(t, "EACCES", "statidx %d %d", index, MSG_STAT)
+	other.Must(t, strconv.Itoa(id), "statidx %d %d", index, MSG_STAT_ANY)
 }

@@ -18,13 +18,13 @@ import (
 func TestQueueOutlivesItsCreator(t *testing.T) {
 	key, _ := newKey(t)
 	creator := spawnMsg(t, helpers.PeerSpec{})
-	idStr := creator.do(t, "get %d %#o", key, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+	idStr := creator.Ask(t, "get %d %#o", key, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
 	id, err := strconv.Atoi(idStr)
 	if err != nil {
 		t.Fatalf("peer's msgget(IPC_CREAT|IPC_EXCL): %s", idStr)
 	}
 	removeAtEnd(t, id)
-	creator.must(t, "ok", "sndseq %d 1:first,2:second,3:third", id)
+	creator.Must(t, "ok", "sndseq %d 1:first,2:second,3:third", id)
 	creator.Send(t, "exit")
 	creator.RequireExit(t, 0)
 
@@ -37,16 +37,16 @@ func TestQueueOutlivesItsCreator(t *testing.T) {
 			ds.Qnum, ds.Lspid, ds.Perm.Key, creator.Pid, key)
 	}
 	reader := spawnMsg(t, helpers.PeerSpec{})
-	reader.must(t, "1:first", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
-	reader.must(t, "2:second", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
+	reader.Must(t, "1:first", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
+	reader.Must(t, "2:second", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
 
 	if err := Remove(id); err != nil {
 		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
 	}
 	_, err = Get(key, 0)
 	helpers.RequireErrno(t, err, unix.ENOENT, "msgget(key, 0) after IPC_RMID")
-	reader.must(t, "EINVAL", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
-	reader.must(t, "EINVAL", "snd %d 1 x %#x", id, IPC_NOWAIT)
+	reader.Must(t, "EINVAL", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
+	reader.Must(t, "EINVAL", "snd %d 1 x %#x", id, IPC_NOWAIT)
 	_, err = Stat(id)
 	helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after IPC_RMID")
 	err = Remove(id)

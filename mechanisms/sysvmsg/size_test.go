@@ -17,13 +17,13 @@ import (
 func TestMessageLongerThanMsgsz(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	peer := spawnMsg(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "sndseq %d 7:0123456789,8:next", id)
+	peer.Must(t, "ok", "sndseq %d 7:0123456789,8:next", id)
 
 	mustRcv(t, id, 5, 0, 0, "E2BIG")
 	mustRcv(t, id, 5, 7, 0, "E2BIG")
 	requireQueued(t, id, 2, 14, "after E2BIG")
 	mustRcv(t, id, 10, 0, 0, "7:0123456789") // exactly its length is enough
-	peer.must(t, "ok", "snd %d 7 0123456789 0", id)
+	peer.Must(t, "ok", "snd %d 7 0123456789 0", id)
 	mustRcv(t, id, 4, 0, 0, "8:next")
 
 	mtype, text, err := Rcv(id, 5, 0, MSG_NOERROR|IPC_NOWAIT)
@@ -82,8 +82,8 @@ func TestMsgsndSizeAndTypeLimits(t *testing.T) {
 func TestZeroLengthMessages(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	peer := spawnMsg(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "snd %d 4 - 0", id)
-	peer.must(t, "ok", "snd %d 5 - 0", id)
+	peer.Must(t, "ok", "snd %d 4 - 0", id)
+	peer.Must(t, "ok", "snd %d 5 - 0", id)
 	requireQueued(t, id, 2, 0, "two empty messages")
 	mustRcv(t, id, 0, 0, 0, "4:")
 	mustRcv(t, id, 16, 0, 0, "5:")

@@ -33,9 +33,9 @@ func init() {
 				}
 				helpers.Tell(string(buf))
 			case len(cmd) == 2 && cmd[0] == "send":
-				helpers.Tell(answer(ep.Send([]byte(cmd[1]))))
+				helpers.Tell(helpers.Answer(ep.Send([]byte(cmd[1]))))
 			case len(cmd) == 1 && cmd[0] == "close":
-				helpers.Tell(answer(ep.Close()))
+				helpers.Tell(helpers.Answer(ep.Close()))
 			case len(cmd) == 1 && cmd[0] == "exit":
 				return 0
 			default:
@@ -60,14 +60,14 @@ func TestTransportCloseEndsPeerRecv(t *testing.T) {
 	if err := ep.Send([]byte("hello")); err != nil {
 		t.Fatalf("Send: %s", helpers.ErrnoName(err))
 	}
-	peer.must(t, "hello", "recv 5")
+	peer.Must(t, "hello", "recv 5")
 	peer.start(t, "recv 5")
 	peer.requireBlocked(t, rcvWait, "the peer's Recv on an empty queue")
 	if err := ep.Close(); err != nil {
 		t.Fatalf("Close: %s", helpers.ErrnoName(err))
 	}
 	peer.Expect(t, "EOF")
-	peer.must(t, "EOF", "recv 5")
+	peer.Must(t, "EOF", "recv 5")
 
 	full, peer2 := openEnd(t)
 	n := fill(t, full.Out)
@@ -76,15 +76,15 @@ func TestTransportCloseEndsPeerRecv(t *testing.T) {
 	}
 	requireQueued(t, full.Out, uint64(n+1), stat(t, full.Out).Qbytes, "a full queue and the hang-up")
 	drain(t, full.Out, 9, MSG_NOERROR)
-	peer2.must(t, "EOF", "recv 5")
+	peer2.Must(t, "EOF", "recv 5")
 }
 
 // The peer's Close ends the test's Recv once it has delivered what the
 // peer sent before.
 func TestTransportPeerCloseEndsRecv(t *testing.T) {
 	ep, peer := openEnd(t)
-	peer.must(t, "ok", "send before")
-	peer.must(t, "ok", "close")
+	peer.Must(t, "ok", "send before")
+	peer.Must(t, "ok", "close")
 	buf := make([]byte, 6)
 	if err := ep.Recv(buf); err != nil || string(buf) != "before" {
 		t.Fatalf("Recv: %q, %s; want \"before\"", buf, helpers.ErrnoName(err))
@@ -100,8 +100,8 @@ func TestTransportPeerCloseEndsRecv(t *testing.T) {
 // woken with io.EOF.
 func TestTransportPeerGone(t *testing.T) {
 	ep, peer := openEnd(t)
-	peer.must(t, "ok", "send abc")
-	peer.must(t, "ok", "send def")
+	peer.Must(t, "ok", "send abc")
+	peer.Must(t, "ok", "send def")
 	peer.Send(t, "exit")
 	peer.RequireExit(t, 0)
 	ep.PeerGone()

@@ -46,7 +46,7 @@ func TestMsgrcvByType(t *testing.T) {
 			[]string{"1:b", "1:d", "2:c", "2:f", "3:a", "3:e", "5:g"}, nil},
 	} {
 		id := mkQueue(t, 0o600)
-		sender.must(t, "ok", "sndseq %d %s", id, mixed)
+		sender.Must(t, "ok", "sndseq %d %s", id, mixed)
 		got := drain(t, id, c.msgtyp, c.flags)
 		left := drain(t, id, 0, 0)
 		if !slices.Equal(got, c.got) || !slices.Equal(left, c.left) {

@@ -53,11 +53,11 @@ func msgRole([]string) int {
 			if text == "-" {
 				text = ""
 			}
-			helpers.Tell(answer(Snd(num(1), num(2), []byte(text), num(4))))
+			helpers.Tell(helpers.Answer(Snd(num(1), num(2), []byte(text), num(4))))
 		case "sndn": // sndn ID TYPE SIZE FLAGS: SIZE bytes of filler
-			helpers.Tell(answer(Snd(num(1), num(2), filler(num(3)), num(4))))
+			helpers.Tell(helpers.Answer(Snd(num(1), num(2), filler(num(3)), num(4))))
 		case "sndseq": // sndseq ID TYPE:TEXT,TYPE:TEXT,... in that order
-			helpers.Tell(answer(sndSeq(num(1), arg(2))))
+			helpers.Tell(helpers.Answer(sndSeq(num(1), arg(2))))
 		case "rcv": // rcv ID SIZE MSGTYP FLAGS
 			mtype, text, err := Rcv(num(1), num(2), num(3), num(4))
 			helpers.Tell(message(mtype, text, err))
@@ -71,9 +71,9 @@ func msgRole([]string) int {
 		case "rcv-thread": // rcv-thread ID SIZE MSGTYP: see rcvOnThread
 			helpers.Tell(rcvOnThread(num(1), num(2), num(3)))
 		case "get": // get KEY FLAGS
-			helpers.Tell(value(Get(num(1), num(2))))
+			helpers.Tell(helpers.Value(Get(num(1), num(2))))
 		case "ftok": // ftok PATH ID
-			helpers.Tell(value(Ftok(arg(1), num(2))))
+			helpers.Tell(helpers.Value(Ftok(arg(1), num(2))))
 		case "stat": // stat ID: the mode's permission bits
 			ds, err := Stat(num(1))
 			if err != nil {
@@ -83,36 +83,22 @@ func msgRole([]string) int {
 			helpers.Tell(fmt.Sprintf("%#o", ds.Perm.Mode&0o777))
 		case "statidx": // statidx INDEX CMD: MSG_STAT or MSG_STAT_ANY, the id
 			id, _, err := StatIndex(num(1), num(2))
-			helpers.Tell(value(id, err))
+			helpers.Tell(helpers.Value(id, err))
 		case "chmod": // chmod ID MODE: IPC_SET keeping owner and msg_qbytes
 			ds, err := Stat(num(1))
 			if err == nil {
 				ds.Perm.Mode = uint32(num(2))
 				err = Set(num(1), &ds)
 			}
-			helpers.Tell(answer(err))
+			helpers.Tell(helpers.Answer(err))
 		case "rmid": // rmid ID
-			helpers.Tell(answer(Remove(num(1))))
+			helpers.Tell(helpers.Answer(Remove(num(1))))
 		case "exit":
 			return 0
 		default:
 			helpers.Fatalf("unknown command %q", cmd)
 		}
 	}
-}
-
-func answer(err error) string {
-	if err != nil {
-		return helpers.ErrnoName(err)
-	}
-	return "ok"
-}
-
-func value(n int, err error) string {
-	if err != nil {
-		return helpers.ErrnoName(err)
-	}
-	return strconv.Itoa(n)
 }
 
 // message renders a received message as "TYPE:TEXT", or the errno.
@@ -163,7 +149,7 @@ func interrupted(call func() error) string {
 	for {
 		err := call()
 		if err != unix.EINTR {
-			return answer(err)
+			return helpers.Answer(err)
 		}
 		select {
 		case <-usr1:
@@ -205,23 +191,6 @@ type msgPeer struct{ *helpers.Peer }
 func spawnMsg(t *testing.T, spec helpers.PeerSpec) msgPeer {
 	t.Helper()
 	return msgPeer{helpers.Spawn(t, "msg", spec)}
-}
-
-// do sends one command and returns the answer.
-func (p msgPeer) do(t *testing.T, format string, args ...any) string {
-	t.Helper()
-	p.Send(t, fmt.Sprintf(format, args...))
-	return p.Next(t)
-}
-
-// must sends one command and fails unless the answer is want.
-func (p msgPeer) must(t *testing.T, want, format string, args ...any) {
-	t.Helper()
-	cmd := fmt.Sprintf(format, args...)
-	p.Send(t, cmd)
-	if got := p.Next(t); got != want {
-		t.Fatalf("peer %d: %q answered %q, want %q", p.Pid, cmd, got, want)
-	}
 }
 
 // start sends a command whose answer is expected later (a blocking call).

@@ -15,7 +15,7 @@ func TestOpsOfOneCallAllHappenOrNoneWithNowait(t *testing.T) {
 	id := newSet(t, 2, 0o600)
 	setAll(t, id, 1, 0)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0)), nowait(p(1))))
+	peer.Must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0)), nowait(p(1))))
 	requireVals(t, id, 1, 0)
 	if got := pid(t, id, 0); got != os.Getpid() {
 		t.Fatalf("GETPID of semaphore 0 is %d after the failed call, want the test's %d (untouched)", got, os.Getpid())
@@ -53,8 +53,8 @@ func TestBlockedOpsOfOneCallCompleteAsAWhole(t *testing.T) {
 func TestOpsOfOneCallApplyInArrayOrder(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "op %d %s", id, spec(v(0), nowait(p(0))))
-	peer.must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0)), v(0)))
+	peer.Must(t, "ok", "op %d %s", id, spec(v(0), nowait(p(0))))
+	peer.Must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0)), v(0)))
 	requireVal(t, id, 0, 0, "after both calls")
 }
 
@@ -63,6 +63,6 @@ func TestOpsOfOneCallApplyInArrayOrder(t *testing.T) {
 func TestOpsOfOneCallSummingPastSEMVMXFailERANGE(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ERANGE", "op %d %s", id, spec(add(0, 20000), add(0, 20000)))
+	peer.Must(t, "ERANGE", "op %d %s", id, spec(add(0, 20000), add(0, 20000)))
 	requireVal(t, id, 0, 0, "after the failed call")
 }

@@ -17,14 +17,14 @@ func TestValuesSetByAPeerAreSeenByGetvalAndGetall(t *testing.T) {
 	id := newSet(t, 3, 0o600)
 	requireVals(t, id, 0, 0, 0)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "set %d 1 7", id)
+	peer.Must(t, "ok", "set %d 1 7", id)
 	requireVals(t, id, 0, 7, 0)
 	if got := val(t, id, 1); got != 7 {
 		t.Fatalf("GETVAL = %d, want 7", got)
 	}
 	setAll(t, id, 3, 2, 1)
-	peer.must(t, "[3 2 1]", "getall %d 3", id)
-	peer.must(t, "2", "get %d 1", id)
+	peer.Must(t, "[3 2 1]", "getall %d 3", id)
+	peer.Must(t, "2", "get %d 1", id)
 	if n := stat(t, id).Nsems; n != 3 {
 		t.Fatalf("sem_nsems = %d, want 3", n)
 	}
@@ -44,14 +44,14 @@ func TestGetpidNamesTheLastProcessToOperate(t *testing.T) {
 		}
 	}
 	requirePid(0, 0, "no operation yet")
-	first.must(t, "ok", "op %d %s", id, spec(v(0), v(1)))
+	first.Must(t, "ok", "op %d %s", id, spec(v(0), v(1)))
 	requirePid(0, first.Pid, "first peer's semop")
-	second.must(t, "ok", "op %d %s", id, spec(p(0)))
+	second.Must(t, "ok", "op %d %s", id, spec(p(0)))
 	requirePid(0, second.Pid, "second peer's semop")
 	requirePid(1, first.Pid, "semaphore 1 untouched by the second peer")
-	first.must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0))))
+	first.Must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0))))
 	requirePid(0, second.Pid, "the first peer's failed semop")
-	first.must(t, "ok", "set %d 1 4", id)
+	first.Must(t, "ok", "set %d 1 4", id)
 	requirePid(1, first.Pid, "first peer's SETVAL")
 	requirePid(0, second.Pid, "SETVAL of semaphore 1 only")
 	helpers.RequireKernel(t, "4.6", "SETALL updates sempid since Linux 4.6")
@@ -126,13 +126,13 @@ func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
 	time.Sleep(time.Until(time.Unix(created+1, 0)))
 	peer := spawnSem(t, helpers.PeerSpec{})
 	opAt := time.Now().Unix()
-	peer.must(t, "ok", "op %d %s", id, spec(v(2)))
+	peer.Must(t, "ok", "op %d %s", id, spec(v(2)))
 	after := stat(t, id)
 	if after.Otime < opAt || after.Otime > time.Now().Unix() || after.Ctime != ds.Ctime {
 		t.Fatalf("after a semop at %d: sem_otime %d, sem_ctime %d; want sem_otime of the semop and sem_ctime still %d",
 			opAt, after.Otime, after.Ctime, ds.Ctime)
 	}
-	peer.must(t, "ok", "set %d 0 5", id)
+	peer.Must(t, "ok", "set %d 0 5", id)
 	set := stat(t, id)
 	if set.Ctime <= ds.Ctime || set.Otime != after.Otime {
 		t.Fatalf("after SETVAL: sem_ctime %d (was %d), sem_otime %d (was %d); want a later sem_ctime and the same sem_otime",

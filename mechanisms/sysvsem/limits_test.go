@@ -129,6 +129,6 @@ func TestValueOutsideZeroToSEMVMXFailsERANGE(t *testing.T) {
 
 	setVal(t, id, 0, SEMVMX)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ERANGE", "op %d %s", id, spec(v(1), v(0)))
+	peer.Must(t, "ERANGE", "op %d %s", id, spec(v(1), v(0)))
 	requireVals(t, id, SEMVMX, 0)
 }

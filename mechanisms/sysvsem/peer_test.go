@@ -51,15 +51,15 @@ func semRole(args []string) int {
 		}
 		switch cmd[0] {
 		case "op": // op ID SPEC
-			helpers.Tell(answer(Op(num(1), ops(2)...)))
+			helpers.Tell(helpers.Answer(Op(num(1), ops(2)...)))
 		case "timedop": // timedop ID MS SPEC
-			helpers.Tell(answer(TimedOp(num(1), time.Duration(num(2))*time.Millisecond, ops(3)...)))
+			helpers.Tell(helpers.Answer(TimedOp(num(1), time.Duration(num(2))*time.Millisecond, ops(3)...)))
 		case "intr": // intr ID SPEC: see interruptedOp
 			helpers.Tell(interruptedOp(num(1), ops(2)))
 		case "get": // get ID NUM
-			helpers.Tell(value(GetVal(num(1), num(2))))
+			helpers.Tell(helpers.Value(GetVal(num(1), num(2))))
 		case "set": // set ID NUM VALUE
-			helpers.Tell(answer(SetVal(num(1), num(2), num(3))))
+			helpers.Tell(helpers.Answer(SetVal(num(1), num(2), num(3))))
 		case "getall": // getall ID NSEMS
 			vals, err := GetAll(num(1), num(2))
 			if err != nil {
@@ -80,11 +80,11 @@ func semRole(args []string) int {
 				ds.Perm.Mode = uint32(num(2))
 				err = Set(num(1), &ds)
 			}
-			helpers.Tell(answer(err))
+			helpers.Tell(helpers.Answer(err))
 		case "rmid": // rmid ID
-			helpers.Tell(answer(Remove(num(1))))
+			helpers.Tell(helpers.Answer(Remove(num(1))))
 		case "semget": // semget KEY NSEMS FLAGS
-			helpers.Tell(value(Get(num(1), num(2), num(3))))
+			helpers.Tell(helpers.Value(Get(num(1), num(2), num(3))))
 		case "exec": // re-execute this binary, keeping fds, env and semadj
 			exe, err := os.Executable()
 			helpers.Check(err, "executable")
@@ -95,20 +95,6 @@ func semRole(args []string) int {
 			helpers.Fatalf("unknown command %q", cmd)
 		}
 	}
-}
-
-func answer(err error) string {
-	if err != nil {
-		return helpers.ErrnoName(err)
-	}
-	return "ok"
-}
-
-func value(n int, err error) string {
-	if err != nil {
-		return helpers.ErrnoName(err)
-	}
-	return strconv.Itoa(n)
 }
 
 // interruptedOp runs ops without the EINTR retry on a thread of its own,
@@ -126,7 +112,7 @@ func interruptedOp(id int, ops []Sembuf) string {
 	for {
 		err := OpOnce(id, ops...)
 		if err != unix.EINTR {
-			return answer(err)
+			return helpers.Answer(err)
 		}
 		select {
 		case <-usr1:
@@ -143,24 +129,6 @@ type semPeer struct{ *helpers.Peer }
 func spawnSem(t *testing.T, spec helpers.PeerSpec) semPeer {
 	t.Helper()
 	return semPeer{helpers.Spawn(t, "sem", spec)}
-}
-
-// do sends one command and returns the answer.
-func (p semPeer) do(t *testing.T, format string, args ...any) string {
-	t.Helper()
-	cmd := fmt.Sprintf(format, args...)
-	p.Send(t, cmd)
-	return p.Next(t)
-}
-
-// must sends one command and fails unless the answer is want.
-func (p semPeer) must(t *testing.T, want, format string, args ...any) {
-	t.Helper()
-	cmd := fmt.Sprintf(format, args...)
-	p.Send(t, cmd)
-	if got := p.Next(t); got != want {
-		t.Fatalf("peer %d: %q answered %q, want %q", p.Pid, cmd, got, want)
-	}
 }
 
 // start sends a command whose answer is expected later (a blocking op).

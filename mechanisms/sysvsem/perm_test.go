@@ -32,11 +32,11 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 				t.Errorf("uid %d, set mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
 			}
 		}
-		check(other.do(t, "get %d 0", id), c.getval, "GETVAL")
-		check(other.do(t, "stat %d", id), c.stat, "IPC_STAT")
-		check(other.do(t, "op %d %s", id, spec(zero(0))), c.zero, "wait for zero on value 0")
-		check(other.do(t, "op %d %s", id, spec(v(0), p(0))), c.post, "semop +1 -1")
-		check(other.do(t, "set %d 0 0", id), c.setv, "SETVAL")
+		check(other.Ask(t, "get %d 0", id), c.getval, "GETVAL")
+		check(other.Ask(t, "stat %d", id), c.stat, "IPC_STAT")
+		check(other.Ask(t, "op %d %s", id, spec(zero(0))), c.zero, "wait for zero on value 0")
+		check(other.Ask(t, "op %d %s", id, spec(v(0), p(0))), c.post, "semop +1 -1")
+		check(other.Ask(t, "set %d 0 0", id), c.setv, "SETVAL")
 	}
 }
 
@@ -63,7 +63,7 @@ func TestSemgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 		if c.ok {
 			want = itoa(id)
 		}
-		if got := other.do(t, "semget %d 0 %d", key, c.flags); got != want {
+		if got := other.Ask(t, "semget %d 0 %d", key, c.flags); got != want {
 			t.Errorf("uid %d: semget of a %#o set with flags %#o: %s, want %s", helpers.OtherUser, c.mode, c.flags, got, want)
 		}
 	}
@@ -76,19 +76,19 @@ func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
 	cred := helpers.OtherUID(t)
 	other := spawnSem(t, helpers.PeerSpec{Credential: cred})
 	id := newSet(t, 1, 0o666)
-	other.must(t, "EPERM", "chmod %d %d", id, 0o600)
-	other.must(t, "EPERM", "rmid %d", id)
+	other.Must(t, "EPERM", "chmod %d %d", id, 0o600)
+	other.Must(t, "EPERM", "rmid %d", id)
 
 	ds := stat(t, id)
 	ds.Perm.Uid = helpers.OtherUser
 	if err := Set(id, &ds); err != nil {
 		t.Fatalf("IPC_SET uid %d: %s", helpers.OtherUser, helpers.ErrnoName(err))
 	}
-	other.must(t, "ok", "chmod %d %d", id, 0o600)
-	other.must(t, "0", "get %d 0", id) // the owner's bits now apply to it
-	other.must(t, "ok", "rmid %d", id)
+	other.Must(t, "ok", "chmod %d %d", id, 0o600)
+	other.Must(t, "0", "get %d 0", id) // the owner's bits now apply to it
+	other.Must(t, "ok", "rmid %d", id)
 	_, err := GetVal(id, 0)
 	helpers.RequireErrno(t, err, unix.EINVAL, "GETVAL after the new owner removed the set")
 }
 
-func itoa(n int) string { return value(n, nil) }
+func itoa(n int) string { return helpers.Value(n, nil) }

@@ -24,7 +24,7 @@ func TestPOnZeroBlocksUntilAnotherProcessAddsOne(t *testing.T) {
 		id := newSet(t, 1, 0o600)
 		peer := spawnSem(t, helpers.PeerSpec{})
 		err := helpers.Blocks(t, "P on a semaphore of value 0", func() error { return Op(id, p(0)) },
-			func() { peer.must(t, "ok", "op %d %s", id, spec(v(0))) })
+			func() { peer.Must(t, "ok", "op %d %s", id, spec(v(0))) })
 		if err != nil {
 			t.Fatalf("P after the peer's V: %s", helpers.ErrnoName(err))
 		}
@@ -47,7 +47,7 @@ func TestOperationThatWouldBlockWithNowaitFailsEAGAIN(t *testing.T) {
 		{"-2 on value 1", nowait(add(1, -2))},
 		{"wait for zero on value 1", nowait(zero(1))},
 	} {
-		peer.must(t, "EAGAIN", "op %d %s", id, spec(c.op))
+		peer.Must(t, "EAGAIN", "op %d %s", id, spec(c.op))
 	}
 	requireVals(t, id, 0, 1)
 	if n := ncnt(t, id, 0) + ncnt(t, id, 1) + zcnt(t, id, 1); n != 0 {

@@ -13,7 +13,7 @@ func undoRun(t *testing.T) (int, semPeer) {
 	id := newSet(t, 2, 0o600)
 	setAll(t, id, 0, 3)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "op %d %s", id, spec(undo(v(0)), undo(p(1))))
+	peer.Must(t, "ok", "op %d %s", id, spec(undo(v(0)), undo(p(1))))
 	requireVals(t, id, 1, 2)
 	return id, peer
 }
@@ -44,8 +44,8 @@ func TestUndoIsRevertedWhenTheProcessEnds(t *testing.T) {
 func TestOnlyUndoOperationsAreReverted(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "op %d %s", id, spec(v(0)))
-	peer.must(t, "ok", "op %d %s", id, spec(undo(add(0, 2))))
+	peer.Must(t, "ok", "op %d %s", id, spec(v(0)))
+	peer.Must(t, "ok", "op %d %s", id, spec(undo(add(0, 2))))
 	requireVal(t, id, 0, 3, "after +1 and +2 with SEM_UNDO")
 	peer.Send(t, "exit")
 	peer.RequireExit(t, 0)
@@ -58,7 +58,7 @@ func TestOnlyUndoOperationsAreReverted(t *testing.T) {
 func TestUndoBelowZeroStopsAtZero(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "op %d %s", id, spec(undo(add(0, 2))))
+	peer.Must(t, "ok", "op %d %s", id, spec(undo(add(0, 2))))
 	mustOp(t, id, p(0)) // 2 -> 1: the undo of -2 cannot be done in full
 	peer.Send(t, "exit")
 	peer.RequireExit(t, 0)
@@ -70,7 +70,7 @@ func TestUndoBelowZeroStopsAtZero(t *testing.T) {
 func TestSetvalAndSetallClearOtherProcessesUndo(t *testing.T) {
 	id := newSet(t, 2, 0o600)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "op %d %s", id, spec(undo(v(0)), undo(v(1))))
+	peer.Must(t, "ok", "op %d %s", id, spec(undo(v(0)), undo(v(1))))
 	setVal(t, id, 0, 5)
 	setAll(t, id, 5, 7)
 	peer.Send(t, "exit")
@@ -84,7 +84,7 @@ func TestSetvalAndSetallClearOtherProcessesUndo(t *testing.T) {
 func TestUndoSurvivesExecAndIsRevertedAtExit(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "op %d %s", id, spec(undo(v(0))))
+	peer.Must(t, "ok", "op %d %s", id, spec(undo(v(0))))
 	peer.Send(t, "exec")
 	peer.Expect(t, "exec'd")
 	requireVal(t, id, 0, 1, "after the peer's exec")
@@ -99,9 +99,9 @@ func TestUndoSurvivesExecAndIsRevertedAtExit(t *testing.T) {
 func TestUndoAdjustmentPastSEMAEMFailsERANGE(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "op %d %s", id, spec(undo(add(0, 20000))))          // adjustment -20000
-	peer.must(t, "ok", "op %d %s", id, spec(add(0, -20000)))               // value back to 0
-	peer.must(t, "ERANGE", "op %d %s", id, spec(undo(add(0, 20000))))      // -40000 < -SEMAEM-1
-	peer.must(t, "ok", "op %d %s", id, spec(undo(add(0, SEMAEM-20000+1)))) // exactly -32768
+	peer.Must(t, "ok", "op %d %s", id, spec(undo(add(0, 20000))))          // adjustment -20000
+	peer.Must(t, "ok", "op %d %s", id, spec(add(0, -20000)))               // value back to 0
+	peer.Must(t, "ERANGE", "op %d %s", id, spec(undo(add(0, 20000))))      // -40000 < -SEMAEM-1
+	peer.Must(t, "ok", "op %d %s", id, spec(undo(add(0, SEMAEM-20000+1)))) // exactly -32768
 	requireVal(t, id, 0, SEMAEM-20000+1, "after the calls")
 }

@@ -49,8 +49,8 @@ func TestAttachAtAChosenAddress(t *testing.T) {
 		t.Fatalf("shmat(%#x, SHM_RND|SHM_REMAP) = %#x, %s; want the address rounded down to %#x", at+123, got, helpers.ErrnoName(err), at)
 	}
 	peer := spawnShm(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, "ok", "write 0 0 fixed")
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, "ok", "write 0 0 fixed")
 	if s := string(Bytes(at, 5)); s != "fixed" {
 		t.Fatalf("read %q at the chosen address, want the peer's write", s)
 	}
@@ -91,7 +91,7 @@ func TestShmdtOfAnAddressNotAttachedFailsEINVAL(t *testing.T) {
 func TestIPCStatRecordsCreatorLastProcessAndTimes(t *testing.T) {
 	peer := spawnShm(t, helpers.PeerSpec{})
 	before := time.Now().Unix()
-	line := peer.do(t, "get 0 %d %d", pageSize, unix.IPC_CREAT|0o600)
+	line := peer.Ask(t, "get 0 %d %d", pageSize, unix.IPC_CREAT|0o600)
 	id := atoiOrFail(t, line)
 	t.Cleanup(func() { removeLater(t, id) })
 	created := time.Now().Unix()
@@ -107,8 +107,8 @@ func TestIPCStatRecordsCreatorLastProcessAndTimes(t *testing.T) {
 		t.Fatalf("after the test's attach: lpid %d, atime %d, dtime %d; want the test's pid %d, atime in [%d, %d], dtime 0",
 			ds.Lpid, ds.Atime, ds.Dtime, os.Getpid(), created, attached)
 	}
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, "ok", "detach 0")
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, "ok", "detach 0")
 	ds = stat(t, id)
 	if int(ds.Lpid) != peer.Pid || ds.Dtime < attached || int(ds.Cpid) != peer.Pid {
 		t.Fatalf("after the peer's attach and detach: lpid %d, dtime %d, cpid %d; want the peer %d, dtime from %d, cpid unchanged",

@@ -46,7 +46,7 @@ func TestShmLockWithoutCapIPCLockNeedsOwnershipAndMemlock(t *testing.T) {
 	other := spawnShm(t, helpers.PeerSpec{Credential: cred})
 	small := newSegment(t, pageSize, 0o666)
 	large := newSegment(t, 3*pageSize, 0o666)
-	other.must(t, "EPERM", "lock %d", small)
+	other.Must(t, "EPERM", "lock %d", small)
 	for _, id := range []int{small, large} {
 		ds := stat(t, id)
 		ds.Perm.Uid = helpers.OtherUser
@@ -54,13 +54,13 @@ func TestShmLockWithoutCapIPCLockNeedsOwnershipAndMemlock(t *testing.T) {
 			t.Fatalf("IPC_SET: %s", helpers.ErrnoName(err))
 		}
 	}
-	other.must(t, "ok", "memlock 0")
-	other.must(t, "EPERM", "lock %d", small)
-	other.must(t, "ok", "memlock %d", 2*pageSize)
-	other.must(t, "ENOMEM", "lock %d", large)
+	other.Must(t, "ok", "memlock 0")
+	other.Must(t, "EPERM", "lock %d", small)
+	other.Must(t, "ok", "memlock %d", 2*pageSize)
+	other.Must(t, "ENOMEM", "lock %d", large)
 	requireLocked(t, large, false, "after the refused SHM_LOCK")
-	other.must(t, "ok", "lock %d", small)
+	other.Must(t, "ok", "lock %d", small)
 	requireLocked(t, small, true, "after the owner's SHM_LOCK within its limit")
-	other.must(t, "ok", "unlock %d", small)
+	other.Must(t, "ok", "unlock %d", small)
 	requireLocked(t, small, false, "after SHM_UNLOCK")
 }

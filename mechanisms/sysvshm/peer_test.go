@@ -66,7 +66,7 @@ func shmRole(args []string) int {
 		case "read": // read MAP OFF N: NUL bytes shown as '.'
 			helpers.Tell(printable(Bytes(mapping(1)+uintptr(num(2)), num(3))))
 		case "detach": // detach MAP
-			helpers.Tell(answer(Detach(mapping(1))))
+			helpers.Tell(helpers.Answer(Detach(mapping(1))))
 		case "stat": // stat ID
 			ds, err := Stat(num(1))
 			if err != nil {
@@ -82,18 +82,18 @@ func shmRole(args []string) int {
 			}
 			helpers.Tell(strconv.Itoa(id))
 		case "rmid": // rmid ID
-			helpers.Tell(answer(Remove(num(1))))
+			helpers.Tell(helpers.Answer(Remove(num(1))))
 		case "chmod": // chmod ID MODE: IPC_SET keeping the owner
 			ds, err := Stat(num(1))
 			if err == nil {
 				ds.Perm.Mode = uint32(num(2))
 				err = Set(num(1), &ds)
 			}
-			helpers.Tell(answer(err))
+			helpers.Tell(helpers.Answer(err))
 		case "lock": // lock ID
-			helpers.Tell(answer(Ctl(num(1), SHM_LOCK)))
+			helpers.Tell(helpers.Answer(Ctl(num(1), SHM_LOCK)))
 		case "unlock": // unlock ID
-			helpers.Tell(answer(Ctl(num(1), SHM_UNLOCK)))
+			helpers.Tell(helpers.Answer(Ctl(num(1), SHM_UNLOCK)))
 		case "memlock": // memlock BYTES: the soft RLIMIT_MEMLOCK
 			var lim unix.Rlimit
 			err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim)
@@ -101,9 +101,9 @@ func shmRole(args []string) int {
 				lim.Cur = uint64(num(1))
 				err = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim)
 			}
-			helpers.Tell(answer(err))
+			helpers.Tell(helpers.Answer(err))
 		case "segv-default": // let the kernel's SIGSEGV end the process
-			helpers.Tell(answer(helpers.DefaultSignal(unix.SIGSEGV)))
+			helpers.Tell(helpers.Answer(helpers.DefaultSignal(unix.SIGSEGV)))
 		case "exec": // re-execute this binary, keeping fds and env
 			exe, err := os.Executable()
 			helpers.Check(err, "executable")
@@ -116,13 +116,6 @@ func shmRole(args []string) int {
 	}
 }
 
-func answer(err error) string {
-	if err != nil {
-		return helpers.ErrnoName(err)
-	}
-	return "ok"
-}
-
 func printable(b []byte) string {
 	return strings.ReplaceAll(string(b), "\x00", ".")
 }
@@ -133,19 +126,4 @@ type shmPeer struct{ *helpers.Peer }
 func spawnShm(t *testing.T, spec helpers.PeerSpec) shmPeer {
 	t.Helper()
 	return shmPeer{helpers.Spawn(t, "shm", spec)}
-}
-
-func (p shmPeer) do(t *testing.T, format string, args ...any) string {
-	t.Helper()
-	p.Send(t, fmt.Sprintf(format, args...))
-	return p.Next(t)
-}
-
-func (p shmPeer) must(t *testing.T, want, format string, args ...any) {
-	t.Helper()
-	cmd := fmt.Sprintf(format, args...)
-	p.Send(t, cmd)
-	if got := p.Next(t); got != want {
-		t.Fatalf("peer %d: %q answered %q, want %q", p.Pid, cmd, got, want)
-	}
 }

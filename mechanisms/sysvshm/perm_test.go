@@ -30,16 +30,16 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 				t.Errorf("uid %d, segment mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
 			}
 		}
-		check(other.do(t, "attach %d %d", id, SHM_RDONLY), c.ro, "read-only attach")
-		check(other.do(t, "attach %d 0", id), c.rw, "read-write attach")
-		check(other.do(t, "stat %d", id), c.status, "IPC_STAT")
+		check(other.Ask(t, "attach %d %d", id, SHM_RDONLY), c.ro, "read-only attach")
+		check(other.Ask(t, "attach %d 0", id), c.rw, "read-write attach")
+		check(other.Ask(t, "stat %d", id), c.status, "IPC_STAT")
 	}
 	// The peer holds mappings 0 (0444, read-only), 1 and 2 (0666): a new
 	// 0666 segment is its mapping 3.
 	id := newSegment(t, pageSize, 0o666)
 	_, mem := mustAttach(t, id, 0, pageSize)
-	other.must(t, "ok", "attach %d 0", id)
-	other.must(t, "ok", "write 3 0 from-nobody")
+	other.Must(t, "ok", "attach %d 0", id)
+	other.Must(t, "ok", "write 3 0 from-nobody")
 	if got := string(mem[:11]); got != "from-nobody" {
 		t.Fatalf("the owner read %q, want the other user's write", got)
 	}
@@ -53,8 +53,8 @@ func TestShmgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 	other := spawnShm(t, helpers.PeerSpec{Credential: cred})
 	key := newKey(t)
 	id := newKeyedSegment(t, key, pageSize, 0o600)
-	other.must(t, strconv.Itoa(id), "get %d 0 0", key)
-	other.must(t, "EACCES", "get %d 0 %d", key, 0o400)
+	other.Must(t, strconv.Itoa(id), "get %d 0 0", key)
+	other.Must(t, "EACCES", "get %d 0 %d", key, 0o400)
 }
 
 // IPC_SET and IPC_RMID belong to the owner and the creator whatever the
@@ -64,14 +64,14 @@ func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
 	cred := helpers.OtherUID(t)
 	other := spawnShm(t, helpers.PeerSpec{Credential: cred})
 	id := newSegment(t, pageSize, 0o666)
-	other.must(t, "EPERM", "chmod %d %d", id, 0o600)
-	other.must(t, "EPERM", "rmid %d", id)
+	other.Must(t, "EPERM", "chmod %d %d", id, 0o600)
+	other.Must(t, "EPERM", "rmid %d", id)
 	ds := stat(t, id)
 	ds.Perm.Uid = helpers.OtherUser
 	if err := Set(id, &ds); err != nil {
 		t.Fatalf("IPC_SET uid %d: %s", helpers.OtherUser, helpers.ErrnoName(err))
 	}
-	other.must(t, "ok", "chmod %d %d", id, 0o600)
-	other.must(t, "nattch=0 mode=0600", "stat %d", id)
-	other.must(t, "ok", "rmid %d", id)
+	other.Must(t, "ok", "chmod %d %d", id, 0o600)
+	other.Must(t, "nattch=0 mode=0600", "stat %d", id)
+	other.Must(t, "ok", "rmid %d", id)
 }

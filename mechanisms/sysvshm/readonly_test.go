@@ -16,9 +16,9 @@ func TestWriteThroughReadOnlyAttachKillsWithSIGSEGV(t *testing.T) {
 	_, mem := mustAttach(t, id, 0, pageSize)
 	copy(mem, "original")
 	peer := spawnShm(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "attach %d %d", id, SHM_RDONLY)
-	peer.must(t, "original", "read 0 0 8")
-	peer.must(t, "ok", "segv-default")
+	peer.Must(t, "ok", "attach %d %d", id, SHM_RDONLY)
+	peer.Must(t, "original", "read 0 0 8")
+	peer.Must(t, "ok", "segv-default")
 	peer.Send(t, "scribble 0 0 scribble") // a peer that survives the write exits 0
 	peer.RequireSignal(t, syscall.SIGSEGV)
 	if got := string(mem[:8]); got != "original" {

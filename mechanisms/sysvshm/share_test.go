@@ -16,16 +16,16 @@ func TestWriteByOneProcessIsSeenByAnother(t *testing.T) {
 	id := newSegment(t, pageSize, 0o600)
 	_, mem := mustAttach(t, id, 0, pageSize)
 	peer := spawnShm(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, strings.Repeat(".", 64), "read 0 0 64")
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, strings.Repeat(".", 64), "read 0 0 64")
 
 	const fromPeer = "written-by-the-peer"
-	peer.must(t, "ok", "write 0 100 "+fromPeer)
+	peer.Must(t, "ok", "write 0 100 "+fromPeer)
 	if got := string(mem[100 : 100+len(fromPeer)]); got != fromPeer {
 		t.Fatalf("test read %q at offset 100, want the peer's write", got)
 	}
 	copy(mem[2000:], "written-by-the-test")
-	peer.must(t, "written-by-the-test", "read 0 2000 19")
+	peer.Must(t, "written-by-the-test", "read 0 2000 19")
 }
 
 // shm_nattch counts attaches, each attach of one process included, and
@@ -37,13 +37,13 @@ func TestNattchCountsAttachesAndDetachesIncludingExit(t *testing.T) {
 	addr, _ := mustAttach(t, id, 0, pageSize)
 	requireNattch(t, id, 1, "after the test's attach")
 	peer := spawnShm(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, "ok", "attach %d %d", id, SHM_RDONLY)
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, "ok", "attach %d %d", id, SHM_RDONLY)
 	requireNattch(t, id, 3, "after two attaches by the peer")
 	if ds := stat(t, id); int(ds.Lpid) != peer.Pid {
 		t.Fatalf("shm_lpid = %d after the peer's attach, want %d", ds.Lpid, peer.Pid)
 	}
-	peer.must(t, "ok", "detach 1")
+	peer.Must(t, "ok", "detach 1")
 	requireNattch(t, id, 2, "after the peer detached one")
 	peer.Send(t, "exit")
 	peer.RequireExit(t, 0)
@@ -63,8 +63,8 @@ func TestRemovedSegmentLivesUntilTheLastDetach(t *testing.T) {
 	key := newKey(t)
 	id := newKeyedSegment(t, key, pageSize, 0o600)
 	peer := spawnShm(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, "ok", "write 0 0 before-removal")
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, "ok", "write 0 0 before-removal")
 
 	if err := Remove(id); err != nil {
 		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
@@ -76,14 +76,14 @@ func TestRemovedSegmentLivesUntilTheLastDetach(t *testing.T) {
 	}
 	_, err := Get(key, uint64(pageSize), 0o600)
 	helpers.RequireErrno(t, err, unix.ENOENT, "shmget by the key of a removed segment")
-	peer.must(t, "before-removal", "read 0 0 14")
-	peer.must(t, "ok", "write 0 0 after-removal!")
-	peer.must(t, "after-removal!", "read 0 0 14")
+	peer.Must(t, "before-removal", "read 0 0 14")
+	peer.Must(t, "ok", "write 0 0 after-removal!")
+	peer.Must(t, "after-removal!", "read 0 0 14")
 
-	peer.must(t, "ok", "detach 0")
+	peer.Must(t, "ok", "detach 0")
 	_, err = Stat(id)
 	helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the last detach of a removed segment")
-	peer.must(t, "EINVAL", "attach %d 0", id)
+	peer.Must(t, "EINVAL", "attach %d 0", id)
 }
 
 // Linux (not POSIX) lets a process attach by id a segment already marked
@@ -92,8 +92,8 @@ func TestRemovedSegmentLivesUntilTheLastDetach(t *testing.T) {
 func TestSegmentMarkedForRemovalCanStillBeAttachedByID(t *testing.T) {
 	id := newSegment(t, pageSize, 0o600)
 	peer := spawnShm(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, "ok", "write 0 0 shared")
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, "ok", "write 0 0 shared")
 	if err := Remove(id); err != nil {
 		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
 	}
@@ -132,8 +132,8 @@ func TestTwoAttachesInOneProcessAliasTheSameBytes(t *testing.T) {
 func TestExecDetachesTheSegment(t *testing.T) {
 	id := newSegment(t, pageSize, 0o600)
 	peer := spawnShm(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, "ok", "write 0 0 kept")
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, "ok", "write 0 0 kept")
 	requireNattch(t, id, 1, "after the peer's attach")
 	peer.Send(t, "exec")
 	peer.Expect(t, "exec'd")
@@ -141,6 +141,6 @@ func TestExecDetachesTheSegment(t *testing.T) {
 	if ds.Nattch != 0 || int(ds.Lpid) != peer.Pid {
 		t.Fatalf("after the peer's exec: shm_nattch %d, shm_lpid %d; want 0 and the peer's pid %d", ds.Nattch, ds.Lpid, peer.Pid)
 	}
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, "kept", "read 0 0 4")
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, "kept", "read 0 0 4")
 }

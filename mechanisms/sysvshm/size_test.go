@@ -80,8 +80,8 @@ func TestSizeIsExactButTheMappingIsWholePages(t *testing.T) {
 		t.Fatalf("bytes past shm_segsz are not zero")
 	}
 	peer := spawnShm(t, helpers.PeerSpec{})
-	peer.must(t, "ok", "attach %d 0", id)
-	peer.must(t, "ok", "write 0 %d past-the-size", rounded-13)
+	peer.Must(t, "ok", "attach %d 0", id)
+	peer.Must(t, "ok", "write 0 %d past-the-size", rounded-13)
 	if got := string(mem[rounded-13:]); got != "past-the-size" {
 		t.Fatalf("test read %q in the last page past shm_segsz, want the peer's write", got)
 	}
