@@ -44,13 +44,9 @@ func Split() (Placement, bool) {
 	return Placement{}, false
 }
 
-func onlineCPUs() int {
-	var set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &set); err != nil {
-		return runtime.NumCPU()
-	}
-	return set.Count()
-}
+// onlineCPUs is the number of CPUs the process could use when it started:
+// the calling thread's own mask may still be a pinned one.
+func onlineCPUs() int { return runtime.NumCPU() }
 
 // pinProcess pins every thread of this process to cpu. Threads made later
 // inherit the mask from the thread that makes them.

@@ -193,15 +193,29 @@ func TestEndsWithoutCloexecSurviveExec(t *testing.T) {
 	// The control case for the test above. Nothing else spawns meanwhile:
 	// tests here do not run in parallel.
 	r, w := helpers.Pipe(t, 0)
-	setCloexec(t, r, false)
-	setCloexec(t, w, false)
+	// The inherited copies go to high fd numbers: the peer's own files
+	// (the control channel) are placed at fds 3 and up in the child, and
+	// would replace inherited fds there, as they do in a small guest.
+	hr, hw := dupHigh(t, r), dupHigh(t, w)
+	setCloexec(t, hr, false)
+	setCloexec(t, hw, false)
 	p := helpers.Spawn(t, "find-pipe", helpers.PeerSpec{Args: []string{inode(t, r)}})
-	setCloexec(t, r, true)
-	setCloexec(t, w, true)
+	setCloexec(t, hr, true)
+	setCloexec(t, hw, true)
 	p.Expect(t, "found 2")
 	p.Expect(t, "wrote 9")
 	p.RequireExit(t, 0)
 	requireRead(t, r, 100, "inherited")
+}
+
+// dupHigh returns an owned close-on-exec copy of fd numbered 100 or more.
+func dupHigh(t *testing.T, fd int) int {
+	t.Helper()
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 100)
+	if err != nil {
+		t.Fatalf("F_DUPFD_CLOEXEC of fd %d: %s", fd, helpers.ErrnoName(err))
+	}
+	return helpers.Own(t, dup)
 }
 
 func setCloexec(t *testing.T, fd int, on bool) {
