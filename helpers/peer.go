@@ -462,3 +462,32 @@ func Value(n int, err error) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// A Command is one line from the test to a scripted peer, split into
+// fields: the command's name and its arguments.
+type Command []string
+
+// AwaitCommand reads the next command line from the test (see Await).
+func AwaitCommand() Command {
+	cmd := Command(strings.Fields(Await()))
+	if len(cmd) == 0 {
+		Fatalf("empty command")
+	}
+	return cmd
+}
+
+// Arg returns argument i (the name is 0), ending the peer if it is missing.
+func (c Command) Arg(i int) string {
+	if i >= len(c) {
+		Fatalf("command %q: missing argument %d", c, i)
+	}
+	return c[i]
+}
+
+// Num returns argument i as a number in any base strconv.ParseInt reads
+// with base 0 (0x800, 0o600), ending the peer if it is not one.
+func (c Command) Num(i int) int {
+	n, err := strconv.ParseInt(c.Arg(i), 0, 64)
+	Check(err, "command "+c[0])
+	return int(n)
+}

@@ -32,21 +32,8 @@ func init() { helpers.Register("msg", msgRole) }
 
 func msgRole([]string) int {
 	for {
-		cmd := strings.Fields(helpers.Await())
-		if len(cmd) == 0 {
-			helpers.Fatalf("empty command")
-		}
-		arg := func(i int) string {
-			if i >= len(cmd) {
-				helpers.Fatalf("command %q: missing argument %d", cmd, i)
-			}
-			return cmd[i]
-		}
-		num := func(i int) int {
-			n, err := strconv.ParseInt(arg(i), 0, 64)
-			helpers.Check(err, "command "+cmd[0])
-			return int(n)
-		}
+		cmd := helpers.AwaitCommand()
+		arg, num := cmd.Arg, cmd.Num
 		switch cmd[0] {
 		case "snd": // snd ID TYPE TEXT FLAGS ("-" for an empty text)
 			text := arg(3)

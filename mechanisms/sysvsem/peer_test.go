@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -29,18 +28,8 @@ func semRole(args []string) int {
 		helpers.Tell("exec'd")
 	}
 	for {
-		cmd := strings.Fields(helpers.Await())
-		if len(cmd) == 0 {
-			helpers.Fatalf("empty command")
-		}
-		num := func(i int) int {
-			if i >= len(cmd) {
-				helpers.Fatalf("command %q: missing argument %d", cmd, i)
-			}
-			n, err := strconv.ParseInt(cmd[i], 0, 64)
-			helpers.Check(err, "command "+cmd[0])
-			return int(n)
-		}
+		cmd := helpers.AwaitCommand()
+		num := cmd.Num
 		ops := func(i int) []Sembuf {
 			if i >= len(cmd) {
 				helpers.Fatalf("command %q: missing operations", cmd)

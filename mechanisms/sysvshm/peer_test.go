@@ -26,21 +26,8 @@ func shmRole(args []string) int {
 	}
 	var maps []uintptr
 	for {
-		cmd := strings.Fields(helpers.Await())
-		if len(cmd) == 0 {
-			helpers.Fatalf("empty command")
-		}
-		arg := func(i int) string {
-			if i >= len(cmd) {
-				helpers.Fatalf("command %q: missing argument %d", cmd, i)
-			}
-			return cmd[i]
-		}
-		num := func(i int) int {
-			n, err := strconv.ParseInt(arg(i), 0, 64)
-			helpers.Check(err, "command "+cmd[0])
-			return int(n)
-		}
+		cmd := helpers.AwaitCommand()
+		arg, num := cmd.Arg, cmd.Num
 		mapping := func(i int) uintptr {
 			if n := num(i); n < len(maps) {
 				return maps[n]
