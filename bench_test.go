@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/table"
 )
 
 // BenchmarkTable rebuilds the classic IPC throughput table: a ping-pong
@@ -16,15 +16,15 @@ import (
 // prints mechanism by size. Sizes other than the classic 100 B and 1 KB:
 // -ipc.sizes=64,4096,65536.
 func BenchmarkTable(b *testing.B) {
-	for _, tr := range helpers.Transports() {
-		for _, place := range helpers.Placements() {
-			for _, size := range helpers.Sizes() {
+	for _, tr := range table.Transports() {
+		for _, place := range table.Placements() {
+			for _, size := range table.Sizes() {
 				name := fmt.Sprintf("mech=%s/place=%s/size=%d", tr.Name, place.Name, size)
-				b.Run(name, func(b *testing.B) { helpers.BenchPingPong(b, tr, size, place) })
+				b.Run(name, func(b *testing.B) { table.PingPong(b, tr, size, place) })
 			}
 		}
 	}
 }
 
 // BenchmarkFloor measures the baselines every row is quoted against.
-func BenchmarkFloor(b *testing.B) { helpers.BenchFloors(b) }
+func BenchmarkFloor(b *testing.B) { table.Floors(b) }

@@ -5,56 +5,57 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
-func TestMain(m *testing.M) { helpers.Main(m) }
+func TestMain(m *testing.M) { proc.Main(m) }
 
 func init() {
-	helpers.Register("exit", func(args []string) int {
-		helpers.Tell("hello")
-		helpers.AwaitLine("bye")
+	proc.Register("exit", func(args []string) int {
+		proc.Tell("hello")
+		proc.AwaitLine("bye")
 		return 7
 	})
-	helpers.Register("self-kill", func([]string) int {
+	proc.Register("self-kill", func([]string) int {
 		unix.Kill(os.Getpid(), unix.SIGTERM)
 		select {} // SIGTERM's default action ends the process
 	})
-	helpers.Register("hold-write-end", func([]string) int {
-		helpers.Tell("holding")
-		helpers.AwaitLine("close")
-		helpers.Check(helpers.Close(helpers.PeerFD(0)), "close write end")
-		helpers.Tell("closed")
-		helpers.AwaitLine("exit")
+	proc.Register("hold-write-end", func([]string) int {
+		proc.Tell("holding")
+		proc.AwaitLine("close")
+		proc.Check(sys.Close(proc.PeerFD(0)), "close write end")
+		proc.Tell("closed")
+		proc.AwaitLine("exit")
 		return 0
 	})
 }
 
 func TestPeerExitCodeAndControlLines(t *testing.T) {
-	p := helpers.Spawn(t, "exit", helpers.PeerSpec{})
+	p := proc.Spawn(t, "exit", proc.PeerSpec{})
 	p.Expect(t, "hello")
 	p.RequireSilent(t, "peer awaiting a line")
 	p.Send(t, "bye")
-	if got := p.Wait(t); got != (helpers.Exit{Code: 7}) {
+	if got := p.Wait(t); got != (proc.Exit{Code: 7}) {
 		t.Fatalf("peer ended with %s, want exit code 7", got)
 	}
 }
 
 func TestPeerKilledBySignalIsReported(t *testing.T) {
-	p := helpers.Spawn(t, "self-kill", helpers.PeerSpec{})
+	p := proc.Spawn(t, "self-kill", proc.PeerSpec{})
 	p.RequireSignal(t, syscall.SIGTERM)
 }
 
 // The peer holds the only other write end; Blocks shows the read waits for
 // it and returns end of file once the peer closes it.
 func TestBlocksSeesReadWaitForPeerClose(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
-	p := helpers.Spawn(t, "hold-write-end", helpers.PeerSpec{Files: []int{w}, Handoff: true})
+	r, w := sys.Pipe(t, 0)
+	p := proc.Spawn(t, "hold-write-end", proc.PeerSpec{Files: []int{w}, Handoff: true})
 	p.Expect(t, "holding")
 	buf := make([]byte, 1)
-	res := helpers.Blocks(t, "read with a writer in the peer",
-		helpers.IO(func() (int, error) { return helpers.Read(r, buf) }),
+	res := sys.Blocks(t, "read with a writer in the peer",
+		sys.IO(func() (int, error) { return sys.Read(r, buf) }),
 		func() { p.Send(t, "close"); p.Expect(t, "closed") })
 	if res.Err != nil || res.N != 0 {
 		t.Fatalf("read after the last writer closed: %s, want 0 bytes (EOF)", res)
@@ -64,10 +65,10 @@ func TestBlocksSeesReadWaitForPeerClose(t *testing.T) {
 }
 
 func TestKernelVersionGate(t *testing.T) {
-	if !helpers.KernelAtLeast("2.6") {
-		t.Fatalf("running %s, which is not older than 2.6", helpers.KernelRelease())
+	if !sys.KernelAtLeast("2.6") {
+		t.Fatalf("running %s, which is not older than 2.6", sys.KernelRelease())
 	}
-	if helpers.KernelAtLeast("999.0") {
+	if sys.KernelAtLeast("999.0") {
 		t.Fatal("KernelAtLeast(999.0) is true")
 	}
 }
@@ -78,8 +79,8 @@ func TestOwnedFdIsClosedOnce(t *testing.T) {
 	var r, reused int
 	t.Run("inner", func(t *testing.T) {
 		var w int
-		r, w = helpers.Pipe(t, 0)
-		if err := helpers.Close(w); err != nil {
+		r, w = sys.Pipe(t, 0)
+		if err := sys.Close(w); err != nil {
 			t.Fatal(err)
 		}
 		// Put another file at w's number, owned by nobody's cleanup.
@@ -90,9 +91,9 @@ func TestOwnedFdIsClosedOnce(t *testing.T) {
 	})
 	defer unix.Close(reused)
 	if _, err := unix.FcntlInt(uintptr(r), unix.F_GETFD, 0); err != unix.EBADF {
-		t.Fatalf("fd %d still open after its test ended: %s", r, helpers.ErrnoName(err))
+		t.Fatalf("fd %d still open after its test ended: %s", r, sys.ErrnoName(err))
 	}
 	if _, err := unix.FcntlInt(uintptr(reused), unix.F_GETFD, 0); err != nil {
-		t.Fatalf("the cleanup closed fd %d, which the test had closed and another file reused: %s", reused, helpers.ErrnoName(err))
+		t.Fatalf("the cleanup closed fd %d, which the test had closed and another file reused: %s", reused, sys.ErrnoName(err))
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,7 +26,7 @@ func negative() string { return os.Getenv(envNegative) }
 
 func init() {
 	if negative() == "unused-role" {
-		helpers.Register("never-spawned", func([]string) int { return 0 })
+		proc.Register("never-spawned", func([]string) int { return 0 })
 	}
 }
 
@@ -43,7 +44,7 @@ func runNegative(t *testing.T, control string, args ...string) (int, string) {
 	cmd := exec.Command(exe, append([]string{"-test.v"}, args...)...)
 	cmd.Env = append(os.Environ(), envNegative+"="+control)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = helpers.Scale(5e9)
+	cmd.WaitDelay = sys.Scale(5e9)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -77,12 +78,12 @@ func TestBrokenEOFWhileWriterOpen(t *testing.T) {
 	if negative() != "eof" {
 		t.Skip("a deliberately wrong test, run only by TestNegativeControlEOFWithWriterOpen")
 	}
-	r, w := helpers.Pipe(t, unix.O_NONBLOCK)
-	p := helpers.Spawn(t, "hold-write-end", helpers.PeerSpec{Files: []int{w}, Handoff: true})
+	r, w := sys.Pipe(t, unix.O_NONBLOCK)
+	p := proc.Spawn(t, "hold-write-end", proc.PeerSpec{Files: []int{w}, Handoff: true})
 	p.Expect(t, "holding")
-	n, err := helpers.Read(r, make([]byte, 1))
+	n, err := sys.Read(r, make([]byte, 1))
 	if err != nil || n != 0 {
-		t.Fatalf("read with the peer's write end open: got %s, want 0 bytes (EOF)", helpers.ErrnoName(err))
+		t.Fatalf("read with the peer's write end open: got %s, want 0 bytes (EOF)", sys.ErrnoName(err))
 	}
 }
 
@@ -96,10 +97,10 @@ func TestBrokenBlocksClaim(t *testing.T) {
 	if negative() != "blocks" {
 		t.Skip("a deliberately wrong test, run only by TestNegativeControlBlocks")
 	}
-	r, w := helpers.Pipe(t, 0)
-	helpers.WriteFull(w, []byte("x"))
-	helpers.Blocks(t, "read of a pipe holding data",
-		helpers.IO(func() (int, error) { return helpers.Read(r, make([]byte, 1)) }), func() {})
+	r, w := sys.Pipe(t, 0)
+	sys.WriteFull(w, []byte("x"))
+	sys.Blocks(t, "read of a pipe holding data",
+		sys.IO(func() (int, error) { return sys.Read(r, make([]byte, 1)) }), func() {})
 }
 
 // Objects, files and processes left behind fail the run, by name.
@@ -111,19 +112,19 @@ func TestNegativeControlLeakCheck(t *testing.T) {
 			os.Remove(path)
 		}
 	}
-	requireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+helpers.Prefix, "leaked-fifo (p---------)", "child process")
+	requireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+proc.Prefix, "leaked-fifo (p---------)", "child process")
 }
 
 func TestDeliberateLeak(t *testing.T) {
 	if negative() != "leak" {
 		t.Skip("a deliberate leak, run only by TestNegativeControlLeakCheck")
 	}
-	shm := filepath.Join("/dev/shm", helpers.Name())
+	shm := filepath.Join("/dev/shm", proc.Name())
 	if err := os.WriteFile(shm, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("leaked shm %s", shm)
-	if err := unix.Mkfifo(filepath.Join(helpers.RunRoot(), "leaked-fifo"), 0o600); err != nil {
+	if err := unix.Mkfifo(filepath.Join(proc.RunRoot(), "leaked-fifo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	sleeper := exec.Command("sleep", "60")

@@ -8,7 +8,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // withUmask sets the process umask for the test and restores it after.
@@ -21,7 +22,7 @@ func requireFIFOMode(t *testing.T, path string, want uint32) {
 	t.Helper()
 	var st unix.Stat_t
 	if err := unix.Lstat(path, &st); err != nil {
-		t.Fatalf("lstat %s: %s", path, helpers.ErrnoName(err))
+		t.Fatalf("lstat %s: %s", path, sys.ErrnoName(err))
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFIFO {
 		t.Fatalf("%s: file type %#o, want S_IFIFO (%#o)", path, st.Mode&unix.S_IFMT, unix.S_IFIFO)
@@ -35,17 +36,17 @@ func requireFIFOMode(t *testing.T, path string, want uint32) {
 // mknod(2) with S_IFIFO does the same.
 func TestMkfifoMakesFIFOWithModeMaskedByUmask(t *testing.T) {
 	withUmask(t, 0o027)
-	dir := helpers.Dir(t)
+	dir := proc.Dir(t)
 
 	byMkfifo := filepath.Join(dir, "mkfifo")
 	if err := unix.Mkfifo(byMkfifo, 0o777); err != nil {
-		t.Fatalf("mkfifo: %s", helpers.ErrnoName(err))
+		t.Fatalf("mkfifo: %s", sys.ErrnoName(err))
 	}
 	requireFIFOMode(t, byMkfifo, 0o750)
 
 	byMknod := filepath.Join(dir, "mknod")
 	if err := unix.Mknod(byMknod, unix.S_IFIFO|0o666, 0); err != nil {
-		t.Fatalf("mknod S_IFIFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("mknod S_IFIFO: %s", sys.ErrnoName(err))
 	}
 	requireFIFOMode(t, byMknod, 0o640)
 }
@@ -53,7 +54,7 @@ func TestMkfifoMakesFIFOWithModeMaskedByUmask(t *testing.T) {
 // mkfifo fails with EEXIST whatever the path already names, including a
 // dangling symlink, which it does not follow.
 func TestMkfifoOnExistingPathFailsEEXIST(t *testing.T) {
-	dir := helpers.Dir(t)
+	dir := proc.Dir(t)
 	fifo := newFIFO(t, 0o600)
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
@@ -64,7 +65,7 @@ func TestMkfifoOnExistingPathFailsEEXIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{fifo, file, dir, link} {
-		helpers.RequireErrno(t, unix.Mkfifo(path, 0o600), unix.EEXIST, "mkfifo over "+path)
+		sys.RequireErrno(t, unix.Mkfifo(path, 0o600), unix.EEXIST, "mkfifo over "+path)
 	}
 	if _, err := os.Lstat(target); !os.IsNotExist(err) {
 		t.Fatalf("mkfifo over a dangling symlink made its target: lstat: %v", err)
@@ -76,7 +77,7 @@ func TestMkfifoOnExistingPathFailsEEXIST(t *testing.T) {
 // each opens by its name; the test process never opens it.
 func TestUnrelatedProcessesTalkThroughFIFOByName(t *testing.T) {
 	path := newFIFO(t, 0o600)
-	reader, writer := spawnPeer(t, helpers.PeerSpec{}), spawnPeer(t, helpers.PeerSpec{})
+	reader, writer := spawnPeer(t, proc.PeerSpec{}), spawnPeer(t, proc.PeerSpec{})
 	for _, p := range []fifoPeer{reader, writer} {
 		ppid, err := strconv.Atoi(p.do(t, "ppid"))
 		if err != nil || ppid != os.Getpid() {

@@ -5,7 +5,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The FIFO's data lives in a pipe that exists only while some process has
@@ -16,12 +17,12 @@ import (
 func TestDataLivesOnlyWhileSomeProcessHoldsTheFIFOOpen(t *testing.T) {
 	path := newFIFO(t, 0o600)
 	r := mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
-	writer := spawnPeer(t, helpers.PeerSpec{})
+	writer := spawnPeer(t, proc.PeerSpec{})
 	writer.open(t, path, "w")
 	writer.must(t, "write abc", "wrote 3")
 
 	// The reader leaves, the writer stays: the data stays.
-	helpers.Close(r)
+	sys.Close(r)
 	r = mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
 	if n := queued(t, r); n != 3 {
 		t.Fatalf("reader reopened while the writer held the FIFO: %d bytes queued, want 3", n)
@@ -33,31 +34,31 @@ func TestDataLivesOnlyWhileSomeProcessHoldsTheFIFOOpen(t *testing.T) {
 	}
 
 	// Nobody holds it: the data is gone.
-	helpers.Close(r)
+	sys.Close(r)
 	r = mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
 	if n := queued(t, r); n != 0 {
 		t.Fatalf("reopened after every process closed it: %d bytes queued, want 0", n)
 	}
 	buf := make([]byte, 8)
-	n, err := helpers.Read(r, buf)
+	n, err := sys.Read(r, buf)
 	if n != 0 || err != nil {
-		t.Fatalf("nonblocking read, empty, no writer: %s, want 0 bytes (end of file)", helpers.Result{N: n, Err: err})
+		t.Fatalf("nonblocking read, empty, no writer: %s, want 0 bytes (end of file)", sys.Result{N: n, Err: err})
 	}
 	w := mustOpen(t, path, unix.O_WRONLY|unix.O_NONBLOCK)
-	_, err = helpers.Read(r, buf)
-	helpers.RequireErrno(t, err, unix.EAGAIN, "nonblocking read, empty, a writer open")
+	_, err = sys.Read(r, buf)
+	sys.RequireErrno(t, err, unix.EAGAIN, "nonblocking read, empty, a writer open")
 
 	// The file itself outlives its data, until unlink.
-	helpers.Close(r)
-	helpers.Close(w)
+	sys.Close(r)
+	sys.Close(w)
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO || st.Size != 0 {
-		t.Fatalf("stat after every close: mode %#o size %d (%s), want a FIFO of size 0", st.Mode, st.Size, helpers.ErrnoName(err))
+		t.Fatalf("stat after every close: mode %#o size %d (%s), want a FIFO of size 0", st.Mode, st.Size, sys.ErrnoName(err))
 	}
 	if err := unix.Unlink(path); err != nil {
-		t.Fatalf("unlink: %s", helpers.ErrnoName(err))
+		t.Fatalf("unlink: %s", sys.ErrnoName(err))
 	}
-	helpers.RequireErrno(t, unix.Stat(path, &st), unix.ENOENT, "stat after unlink")
+	sys.RequireErrno(t, unix.Stat(path, &st), unix.ENOENT, "stat after unlink")
 }
 
 // A FIFO has no file position: lseek, pread and pwrite fail with ESPIPE.
@@ -68,14 +69,14 @@ func TestSeekAndPositionalIOFailESPIPE(t *testing.T) {
 	mustWrite(t, w, "data")
 	for _, fd := range []int{r, w} {
 		_, err := unix.Seek(fd, 0, unix.SEEK_SET)
-		helpers.RequireErrno(t, err, unix.ESPIPE, "lseek SEEK_SET")
+		sys.RequireErrno(t, err, unix.ESPIPE, "lseek SEEK_SET")
 		_, err = unix.Seek(fd, 0, unix.SEEK_CUR)
-		helpers.RequireErrno(t, err, unix.ESPIPE, "lseek SEEK_CUR")
+		sys.RequireErrno(t, err, unix.ESPIPE, "lseek SEEK_CUR")
 	}
 	_, err := unix.Pread(r, make([]byte, 4), 0)
-	helpers.RequireErrno(t, err, unix.ESPIPE, "pread")
+	sys.RequireErrno(t, err, unix.ESPIPE, "pread")
 	_, err = unix.Pwrite(w, []byte("x"), 0)
-	helpers.RequireErrno(t, err, unix.ESPIPE, "pwrite")
+	sys.RequireErrno(t, err, unix.ESPIPE, "pwrite")
 	mustRead(t, r, "data") // and the failed calls moved nothing
 }
 
@@ -91,12 +92,12 @@ func TestFstatReportsFIFOOfSizeZeroWhileDataIsQueued(t *testing.T) {
 	}
 	var disk unix.Stat_t
 	if err := unix.Stat(path, &disk); err != nil {
-		t.Fatalf("stat: %s", helpers.ErrnoName(err))
+		t.Fatalf("stat: %s", sys.ErrnoName(err))
 	}
 	for _, fd := range []int{r, w} {
 		var st unix.Stat_t
 		if err := unix.Fstat(fd, &st); err != nil {
-			t.Fatalf("fstat: %s", helpers.ErrnoName(err))
+			t.Fatalf("fstat: %s", sys.ErrnoName(err))
 		}
 		if st.Mode != unix.S_IFIFO|0o640 || st.Size != 0 || st.Ino != disk.Ino || st.Dev != disk.Dev {
 			t.Fatalf("fstat fd %d: mode %#o size %d inode %d:%d; want mode %#o, size 0, inode %d:%d",
@@ -111,21 +112,21 @@ func TestFstatReportsFIFOOfSizeZeroWhileDataIsQueued(t *testing.T) {
 func TestUnlinkedFIFOKeepsWorkingForOpenFds(t *testing.T) {
 	path := newFIFO(t, 0o600)
 	r := openReader(t, path)
-	writer := spawnPeer(t, helpers.PeerSpec{})
+	writer := spawnPeer(t, proc.PeerSpec{})
 	writer.open(t, path, "w")
 	if err := unix.Unlink(path); err != nil {
-		t.Fatalf("unlink: %s", helpers.ErrnoName(err))
+		t.Fatalf("unlink: %s", sys.ErrnoName(err))
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(r, &st); err != nil || st.Nlink != 0 {
-		t.Fatalf("fstat after unlink: nlink %d (%s), want 0", st.Nlink, helpers.ErrnoName(err))
+		t.Fatalf("fstat after unlink: nlink %d (%s), want 0", st.Nlink, sys.ErrnoName(err))
 	}
 
 	writer.must(t, "write after-unlink", "wrote 12")
 	mustRead(t, r, "after-unlink")
 
 	if err := unix.Mkfifo(path, 0o600); err != nil {
-		t.Fatalf("mkfifo at the old path: %s", helpers.ErrnoName(err))
+		t.Fatalf("mkfifo at the old path: %s", sys.ErrnoName(err))
 	}
 	writer.must(t, "try "+path+" w,nb", "ENXIO") // our reader is not the new FIFO's
 	writer.must(t, "write still", "wrote 5")
@@ -140,15 +141,15 @@ func TestPipeSizeIsSharedByOpenersAndResetWhenAllClose(t *testing.T) {
 	def := 16 * unix.Getpagesize() // PIPE_DEF_BUFFERS pages, below pipe-max-size
 	r := mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
 	if got, err := unix.FcntlInt(uintptr(r), unix.F_GETPIPE_SZ, 0); err != nil || got != def {
-		t.Fatalf("F_GETPIPE_SZ of a new FIFO: %d (%s), want %d", got, helpers.ErrnoName(err), def)
+		t.Fatalf("F_GETPIPE_SZ of a new FIFO: %d (%s), want %d", got, sys.ErrnoName(err), def)
 	}
 	const big = 1 << 18
 	if got, err := unix.FcntlInt(uintptr(r), unix.F_SETPIPE_SZ, big); err != nil || got != big {
-		t.Fatalf("F_SETPIPE_SZ %d: %d (%s)", big, got, helpers.ErrnoName(err))
+		t.Fatalf("F_SETPIPE_SZ %d: %d (%s)", big, got, sys.ErrnoName(err))
 	}
 
 	// A writer in another process fills the FIFO: it takes big bytes now.
-	writer := spawnPeer(t, helpers.PeerSpec{})
+	writer := spawnPeer(t, proc.PeerSpec{})
 	writer.open(t, path, "w,nb")
 	writer.must(t, "fill 64 4096", "filled") // 256 KiB, and no one reads
 	if n := queued(t, r); n != big {
@@ -159,10 +160,10 @@ func TestPipeSizeIsSharedByOpenersAndResetWhenAllClose(t *testing.T) {
 	}
 
 	writer.must(t, "close", "closed")
-	helpers.Close(r)
+	sys.Close(r)
 	r = mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
 	if got, err := unix.FcntlInt(uintptr(r), unix.F_GETPIPE_SZ, 0); err != nil || got != def {
-		t.Fatalf("F_GETPIPE_SZ after every opener closed: %d (%s), want the default %d", got, helpers.ErrnoName(err), def)
+		t.Fatalf("F_GETPIPE_SZ after every opener closed: %d (%s), want the default %d", got, sys.ErrnoName(err), def)
 	}
 }
 
@@ -174,9 +175,9 @@ func TestPollReaderHangsUpOnlyAfterAWriterHasLeft(t *testing.T) {
 	r := mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
 	requireRevents(t, r, 0, "no writer yet")
 
-	writer := spawnPeer(t, helpers.PeerSpec{})
-	rev := helpers.Blocks(t, "poll of a reader with no writer yet", func() int16 {
-		rev, err := helpers.Revents(r, unix.POLLIN, -1)
+	writer := spawnPeer(t, proc.PeerSpec{})
+	rev := sys.Blocks(t, "poll of a reader with no writer yet", func() int16 {
+		rev, err := sys.Revents(r, unix.POLLIN, -1)
 		if err != nil {
 			return -1
 		}
@@ -203,9 +204,9 @@ func TestPollReaderHangsUpOnlyAfterAWriterHasLeft(t *testing.T) {
 // revents are exactly want.
 func requireRevents(t *testing.T, fd int, want int16, when string) {
 	t.Helper()
-	rev, err := helpers.Revents(fd, unix.POLLIN, 0)
+	rev, err := sys.Revents(fd, unix.POLLIN, 0)
 	if err != nil {
-		t.Fatalf("poll (%s): %s", when, helpers.ErrnoName(err))
+		t.Fatalf("poll (%s): %s", when, sys.ErrnoName(err))
 	}
 	if rev != want {
 		t.Fatalf("poll (%s): revents %#x, want %#x", when, rev, want)

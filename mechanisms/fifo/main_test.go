@@ -3,7 +3,7 @@ package fifo
 import (
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
 )
 
-func TestMain(m *testing.M) { helpers.Main(m) }
+func TestMain(m *testing.M) { proc.Main(m) }

@@ -6,7 +6,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A blocking open for reading waits until some process opens for writing.
@@ -14,10 +15,10 @@ import (
 // writing, which needs a reader, succeeds and releases it.
 func TestOpenForReadingBlocksUntilAWriterOpens(t *testing.T) {
 	path := newFIFO(t, 0o600)
-	reader := spawnPeer(t, helpers.PeerSpec{})
+	reader := spawnPeer(t, proc.PeerSpec{})
 	reader.startOpen(t, path, "r")
 	reader.RequireSilent(t, "open for reading with no writer")
-	helpers.RequireKernelWait(t, reader.Pid, func() { reader.RequireSilent(t, "open for reading with no writer") }, partnerWait)
+	sys.RequireKernelWait(t, reader.Pid, func() { reader.RequireSilent(t, "open for reading with no writer") }, partnerWait)
 
 	w := mustOpen(t, path, unix.O_WRONLY|unix.O_NONBLOCK)
 	reader.Expect(t, "opened")
@@ -29,20 +30,20 @@ func TestOpenForReadingBlocksUntilAWriterOpens(t *testing.T) {
 // a nonblocking open for reading in another process releases it.
 func TestOpenForWritingBlocksUntilAReaderOpens(t *testing.T) {
 	path := newFIFO(t, 0o600)
-	pending := helpers.Start("open for writing with no reader", func() helpers.Result {
+	pending := sys.Start("open for writing with no reader", func() sys.Result {
 		fd, err := openFIFO(path, unix.O_WRONLY)
-		return helpers.Result{N: fd, Err: err}
+		return sys.Result{N: fd, Err: err}
 	})
 	pending.RequireBlocked(t)
-	helpers.RequireKernelWait(t, os.Getpid(), func() { pending.RequireBlocked(t) }, partnerWait)
+	sys.RequireKernelWait(t, os.Getpid(), func() { pending.RequireBlocked(t) }, partnerWait)
 
-	reader := spawnPeer(t, helpers.PeerSpec{})
+	reader := spawnPeer(t, proc.PeerSpec{})
 	reader.open(t, path, "r,nb")
 	r := pending.Wait(t)
 	if r.Err != nil {
-		t.Fatalf("open for writing, once a reader came: %s", helpers.ErrnoName(r.Err))
+		t.Fatalf("open for writing, once a reader came: %s", sys.ErrnoName(r.Err))
 	}
-	w := helpers.Own(t, r.N)
+	w := sys.Own(t, r.N)
 	mustWrite(t, w, "hi")
 	reader.must(t, "read 8", "hi")
 }
@@ -53,21 +54,21 @@ func TestOpenForWritingBlocksUntilAReaderOpens(t *testing.T) {
 func TestNonblockingOpenReadSucceedsWriteNeedsReaderENXIO(t *testing.T) {
 	path := newFIFO(t, 0o600)
 	_, err := openFIFO(path, unix.O_WRONLY|unix.O_NONBLOCK)
-	helpers.RequireErrno(t, err, unix.ENXIO, "nonblocking open for writing, no reader")
+	sys.RequireErrno(t, err, unix.ENXIO, "nonblocking open for writing, no reader")
 
-	r := helpers.Start("nonblocking open for reading, no writer", func() helpers.Result {
+	r := sys.Start("nonblocking open for reading, no writer", func() sys.Result {
 		fd, err := openFIFO(path, unix.O_RDONLY|unix.O_NONBLOCK)
-		return helpers.Result{N: fd, Err: err}
+		return sys.Result{N: fd, Err: err}
 	}).Wait(t)
 	if r.Err != nil {
-		t.Fatalf("nonblocking open for reading, no writer: %s", helpers.ErrnoName(r.Err))
+		t.Fatalf("nonblocking open for reading, no writer: %s", sys.ErrnoName(r.Err))
 	}
-	rfd := helpers.Own(t, r.N)
+	rfd := sys.Own(t, r.N)
 
 	mustOpen(t, path, unix.O_WRONLY|unix.O_NONBLOCK) // a reader exists now
-	helpers.Close(rfd)
+	sys.Close(rfd)
 	_, err = openFIFO(path, unix.O_WRONLY|unix.O_NONBLOCK)
-	helpers.RequireErrno(t, err, unix.ENXIO, "nonblocking open for writing, only a writer left")
+	sys.RequireErrno(t, err, unix.ENXIO, "nonblocking open for writing, only a writer left")
 }
 
 // On Linux an O_RDWR open never waits (POSIX leaves it undefined): the fd
@@ -75,20 +76,20 @@ func TestNonblockingOpenReadSucceedsWriteNeedsReaderENXIO(t *testing.T) {
 // its read of an empty FIFO blocks rather than seeing end of file.
 func TestOpenReadWriteDoesNotBlockAndIsItsOwnWriter(t *testing.T) {
 	path := newFIFO(t, 0o600)
-	r := helpers.Start("O_RDWR open with no other opener", func() helpers.Result {
+	r := sys.Start("O_RDWR open with no other opener", func() sys.Result {
 		fd, err := openFIFO(path, unix.O_RDWR)
-		return helpers.Result{N: fd, Err: err}
+		return sys.Result{N: fd, Err: err}
 	}).Wait(t)
 	if r.Err != nil {
-		t.Fatalf("O_RDWR open: %s", helpers.ErrnoName(r.Err))
+		t.Fatalf("O_RDWR open: %s", sys.ErrnoName(r.Err))
 	}
-	fd := helpers.Own(t, r.N)
+	fd := sys.Own(t, r.N)
 	mustWrite(t, fd, "self")
 	mustRead(t, fd, "self")
 
 	buf := make([]byte, 8)
-	got := helpers.Blocks(t, "read of an empty FIFO by its only (O_RDWR) opener",
-		helpers.IO(func() (int, error) { return helpers.Read(fd, buf) }),
+	got := sys.Blocks(t, "read of an empty FIFO by its only (O_RDWR) opener",
+		sys.IO(func() (int, error) { return sys.Read(fd, buf) }),
 		func() { mustWrite(t, fd, "x") })
 	if got.Err != nil || got.N != 1 || buf[0] != 'x' {
 		t.Fatalf("blocked read returned %s %q, want the 1 byte written after", got, buf[:max(got.N, 0)])

@@ -9,83 +9,84 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The "fifo" peer opens FIFOs by path and acts on its open fd one command at
 // a time, answering each with one line. Tests script one or several of them
 // around a FIFO, so that every open is a real process's open by name.
-func init() { helpers.Register("fifo", fifoRole) }
+func init() { proc.Register("fifo", fifoRole) }
 
 func fifoRole([]string) int {
 	fd := -1
 	for {
-		cmd := strings.Fields(helpers.Await())
+		cmd := strings.Fields(proc.Await())
 		arg := func(i int) string {
 			if i >= len(cmd) {
-				helpers.Fatalf("command %q: missing argument %d", cmd, i)
+				proc.Fatalf("command %q: missing argument %d", cmd, i)
 			}
 			return cmd[i]
 		}
 		num := func(i int) int {
 			n, err := strconv.Atoi(arg(i))
-			helpers.Check(err, "command "+cmd[0])
+			proc.Check(err, "command "+cmd[0])
 			return n
 		}
 		switch arg(0) {
 		case "open": // open PATH FLAGS: keeps the fd; says "opening" first
-			helpers.Tell("opening")
+			proc.Tell("opening")
 			nfd, err := openFIFO(arg(1), openFlags(arg(2)))
 			if err != nil {
-				helpers.Tell(helpers.ErrnoName(err))
+				proc.Tell(sys.ErrnoName(err))
 				continue
 			}
 			if fd >= 0 {
 				unix.Close(fd)
 			}
 			fd = nfd
-			helpers.Tell("opened")
+			proc.Tell("opened")
 		case "try": // try PATH FLAGS: open and close at once
 			nfd, err := openFIFO(arg(1), openFlags(arg(2)))
 			if err != nil {
-				helpers.Tell(helpers.ErrnoName(err))
+				proc.Tell(sys.ErrnoName(err))
 				continue
 			}
 			unix.Close(nfd)
-			helpers.Tell("ok")
+			proc.Tell("ok")
 		case "close":
-			helpers.Check(unix.Close(fd), "close")
+			proc.Check(unix.Close(fd), "close")
 			fd = -1
-			helpers.Tell("closed")
+			proc.Tell("closed")
 		case "write": // write TEXT: one write(2)
-			n, err := helpers.Write(fd, []byte(arg(1)))
-			helpers.Tell(result(n, err, "wrote"))
+			n, err := sys.Write(fd, []byte(arg(1)))
+			proc.Tell(result(n, err, "wrote"))
 		case "read": // read N: one read(2)
 			buf := make([]byte, num(1))
-			n, err := helpers.Read(fd, buf)
+			n, err := sys.Read(fd, buf)
 			if err == nil && n > 0 {
-				helpers.Tell(string(buf[:n]))
+				proc.Tell(string(buf[:n]))
 				continue
 			}
-			helpers.Tell(result(n, err, "read"))
+			proc.Tell(result(n, err, "read"))
 		case "fill": // fill COUNT SIZE: COUNT writes of SIZE bytes, all whole
 			count, chunk := num(1), make([]byte, num(2))
 			answer := "filled"
 			for i := range count {
-				if n, err := helpers.Write(fd, chunk); err != nil || n != len(chunk) {
+				if n, err := sys.Write(fd, chunk); err != nil || n != len(chunk) {
 					answer = fmt.Sprintf("write %d: %s", i, result(n, err, "wrote"))
 					break
 				}
 			}
-			helpers.Tell(answer)
+			proc.Tell(answer)
 		case "ppid":
-			helpers.Tell(strconv.Itoa(os.Getppid()))
+			proc.Tell(strconv.Itoa(os.Getppid()))
 		case "ids":
-			helpers.Tell(strconv.Itoa(os.Getuid()) + " " + strconv.Itoa(os.Getgid()))
+			proc.Tell(strconv.Itoa(os.Getuid()) + " " + strconv.Itoa(os.Getgid()))
 		case "exit": // exit without closing: the kernel closes the fd
 			return 0
 		default:
-			helpers.Fatalf("unknown command %q", cmd)
+			proc.Fatalf("unknown command %q", cmd)
 		}
 	}
 }
@@ -93,7 +94,7 @@ func fifoRole([]string) int {
 // result renders a read or write for Tell: "wrote 3", "read 0", "EPIPE".
 func result(n int, err error, verb string) string {
 	if err != nil {
-		return helpers.ErrnoName(err)
+		return sys.ErrnoName(err)
 	}
 	return verb + " " + strconv.Itoa(n)
 }
@@ -103,7 +104,7 @@ func openFlags(s string) int {
 	mode, nb := strings.CutSuffix(s, ",nb")
 	flags, ok := map[string]int{"r": unix.O_RDONLY, "w": unix.O_WRONLY, "rw": unix.O_RDWR}[mode]
 	if !ok {
-		helpers.Fatalf("open flags %q: want r, w or rw, with ,nb", s)
+		proc.Fatalf("open flags %q: want r, w or rw, with ,nb", s)
 	}
 	if nb {
 		flags |= unix.O_NONBLOCK
@@ -112,11 +113,11 @@ func openFlags(s string) int {
 }
 
 // fifoPeer is the test's handle on a "fifo" peer.
-type fifoPeer struct{ *helpers.Peer }
+type fifoPeer struct{ *proc.Peer }
 
-func spawnPeer(t *testing.T, spec helpers.PeerSpec) fifoPeer {
+func spawnPeer(t *testing.T, spec proc.PeerSpec) fifoPeer {
 	t.Helper()
-	return fifoPeer{helpers.Spawn(t, "fifo", spec)}
+	return fifoPeer{proc.Spawn(t, "fifo", spec)}
 }
 
 // do sends one command and returns the peer's answer.

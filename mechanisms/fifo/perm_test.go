@@ -6,7 +6,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // Opening a FIFO by name obeys its mode like any file: another user gets
@@ -15,7 +16,7 @@ import (
 // check comes before the FIFO's own rule, so a denied nonblocking open for
 // writing with no reader is EACCES, not ENXIO.
 func TestOtherUserOpenObeysFIFOMode(t *testing.T) {
-	cred := helpers.OtherUID(t)
+	cred := sys.OtherUID(t)
 	// With the test holding a reader on each (root is not subject to the
 	// mode), nonblocking opens for writing are possible.
 	withReader := func(mode uint32) string {
@@ -39,12 +40,12 @@ func TestOtherUserOpenObeysFIFOMode(t *testing.T) {
 		{newFIFO(t, 0o666), 0o666, "w,nb", "ENXIO"},  // no reader: allowed, then ENXIO
 	}
 
-	other := spawnPeer(t, helpers.PeerSpec{Credential: cred})
-	other.must(t, "ids", strconv.Itoa(helpers.OtherUser)+" "+strconv.Itoa(helpers.OtherUser))
+	other := spawnPeer(t, proc.PeerSpec{Credential: cred})
+	other.must(t, "ids", strconv.Itoa(sys.OtherUser)+" "+strconv.Itoa(sys.OtherUser))
 	for _, c := range cases {
 		if got := other.do(t, "try "+c.path+" "+c.flags); got != c.want {
 			t.Errorf("uid %d opening a %#o FIFO owned by uid 0 with %s: %s, want %s",
-				helpers.OtherUser, c.mode, c.flags, got, c.want)
+				sys.OtherUser, c.mode, c.flags, got, c.want)
 		}
 	}
 }

@@ -9,14 +9,16 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The shared stream pieces (helpers/stream.go), here opening the FIFO by
 // path=P rather than getting an inherited fd.
 func init() {
-	helpers.Register("record-writer", helpers.RecordWriter)
-	helpers.Register("sigpipe-writer", helpers.SigpipeWriter)
+	proc.Register("record-writer", stream.RecordWriter)
+	proc.Register("sigpipe-writer", stream.SigpipeWriter)
 }
 
 // spawnWriters starts n "fifo" peers that each open path for writing by
@@ -25,7 +27,7 @@ func spawnWriters(t *testing.T, path string, n int) []fifoPeer {
 	t.Helper()
 	var ws []fifoPeer
 	for range n {
-		w := spawnPeer(t, helpers.PeerSpec{})
+		w := spawnPeer(t, proc.PeerSpec{})
 		w.open(t, path, "w")
 		ws = append(ws, w)
 	}
@@ -46,13 +48,13 @@ func TestReadSeesEOFOnlyAfterEveryWriterProcessCloses(t *testing.T) {
 		w.RequireExit(t, 0)
 	}
 	buf := make([]byte, 6)
-	if err := helpers.ReadFull(r, buf); err != nil || string(buf) != "w0w1w2" {
-		t.Fatalf("read %q (%s), want %q", buf, helpers.ErrnoName(err), "w0w1w2")
+	if err := sys.ReadFull(r, buf); err != nil || string(buf) != "w0w1w2" {
+		t.Fatalf("read %q (%s), want %q", buf, sys.ErrnoName(err), "w0w1w2")
 	}
 
 	last := writers[2]
-	got := helpers.Blocks(t, "read of a drained FIFO with one writer still open",
-		helpers.IO(func() (int, error) { return helpers.Read(r, buf) }),
+	got := sys.Blocks(t, "read of a drained FIFO with one writer still open",
+		sys.IO(func() (int, error) { return sys.Read(r, buf) }),
 		func() { last.must(t, "close", "closed") })
 	if got.Err != nil || got.N != 0 {
 		t.Fatalf("read after the last writer closed: %s, want 0 bytes (end of file)", got)
@@ -67,16 +69,16 @@ func TestWritesUpToPIPE_BUFFromManyProcessesAreAtomic(t *testing.T) {
 	const writers, count = 4, 256
 	path := newFIFO(t, 0o600)
 	r := openReader(t, path)
-	var ws []*helpers.Peer
+	var ws []*proc.Peer
 	for i := range writers {
-		w := helpers.Spawn(t, "record-writer", helpers.PeerSpec{Args: []string{
+		w := proc.Spawn(t, "record-writer", proc.PeerSpec{Args: []string{
 			"writer=" + strconv.Itoa(i), "count=" + strconv.Itoa(count),
-			"max=" + strconv.Itoa(helpers.PipeBuf), "path=" + path,
+			"max=" + strconv.Itoa(stream.PipeBuf), "path=" + path,
 		}})
 		w.Expect(t, "ready")
 		ws = append(ws, w)
 	}
-	helpers.RequireIntactRecords(t, r, ws, count)
+	stream.RequireIntactRecords(t, r, ws, count)
 }
 
 // Once no process has the FIFO open for reading, a write raises SIGPIPE in
@@ -90,14 +92,14 @@ func TestWriteWithNoReaderLeftRaisesSIGPIPE(t *testing.T) {
 	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		modes = []string{"stdout", "ignore", "catch"} // no raw SIG_DFL there
 	}
-	writers := map[string]*helpers.Peer{}
+	writers := map[string]*proc.Peer{}
 	for _, mode := range modes {
-		w := helpers.Spawn(t, "sigpipe-writer", helpers.PeerSpec{Args: []string{"mode=" + mode, "path=" + path}})
+		w := proc.Spawn(t, "sigpipe-writer", proc.PeerSpec{Args: []string{"mode=" + mode, "path=" + path}})
 		w.Expect(t, "ready")
 		writers[mode] = w
 	}
 	goDefault := spawnWriters(t, path, 1)[0]
-	helpers.Close(r)
+	sys.Close(r)
 
 	for _, w := range writers {
 		w.Send(t, "write")
@@ -118,5 +120,5 @@ func TestWriteWithNoReaderLeftRaisesSIGPIPE(t *testing.T) {
 
 	// And no new writer can come without a reader.
 	_, err := openFIFO(path, unix.O_WRONLY|unix.O_NONBLOCK)
-	helpers.RequireErrno(t, err, unix.ENXIO, "nonblocking open for writing after the reader left")
+	sys.RequireErrno(t, err, unix.ENXIO, "nonblocking open for writing after the reader left")
 }

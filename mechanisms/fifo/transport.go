@@ -11,19 +11,21 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/table"
 )
 
 // Transport is a ping-pong channel of two FIFOs, one per direction, that
 // the peer opens by path, used through raw blocking fds.
-var Transport = helpers.Transport{
+var Transport = table.Transport{
 	Name:    "fifo",
 	MaxSize: 1 << 16,
 	Open:    open,
 	Attach:  attach,
 }
 
-func init() { helpers.RegisterTransport(Transport) }
+func init() { table.Register(Transport) }
 
 // Endpoint is one process's ends of the two FIFOs. The test's write end is
 // opened on first use (connect), since opening it blocks until the peer
@@ -46,14 +48,14 @@ func (e *Endpoint) Send(p []byte) error {
 	if err := e.connect(); err != nil {
 		return err
 	}
-	return helpers.WriteFull(e.W, p)
+	return sys.WriteFull(e.W, p)
 }
 
 func (e *Endpoint) Recv(p []byte) error {
 	if err := e.connect(); err != nil {
 		return err
 	}
-	return helpers.ReadFull(e.R, p)
+	return sys.ReadFull(e.R, p)
 }
 
 // connect opens the test->peer FIFO for writing, once. It returns when the
@@ -75,7 +77,7 @@ func (e *Endpoint) connect() error {
 			unix.Close(fd)
 			e.err = errClosed
 		default:
-			e.W = helpers.Own(e.t, fd)
+			e.W = sys.Own(e.t, fd)
 		}
 	})
 	return e.err
@@ -91,7 +93,7 @@ func (e *Endpoint) Close() error {
 	var errs []error
 	for _, fd := range []*int{&e.R, &e.W} {
 		if *fd >= 0 {
-			errs = append(errs, helpers.Close(*fd))
+			errs = append(errs, sys.Close(*fd))
 			*fd = -1
 		}
 	}
@@ -100,21 +102,17 @@ func (e *Endpoint) Close() error {
 
 // openFIFO opens path with a raw fd, retrying the EINTR that a blocked
 // FIFO open may see.
-func openFIFO(path string, flags int) (fd int, err error) {
-	err = helpers.Retry(func() error {
-		fd, err = unix.Open(path, flags|unix.O_CLOEXEC, 0)
-		return err
-	})
-	return fd, err
+func openFIFO(path string, flags int) (int, error) {
+	return sys.Retry(func() (int, error) { return unix.Open(path, flags|unix.O_CLOEXEC, 0) })
 }
 
-func open(t testing.TB) (helpers.Endpoint, helpers.PeerSpec) {
+func open(t testing.TB) (table.Endpoint, proc.PeerSpec) {
 	t.Helper()
-	dir := helpers.Dir(t)
+	dir := proc.Dir(t)
 	toPeer, fromPeer := filepath.Join(dir, "to-peer"), filepath.Join(dir, "from-peer")
 	for _, path := range []string{toPeer, fromPeer} {
 		if err := unix.Mkfifo(path, 0o600); err != nil {
-			t.Fatalf("mkfifo %s: %s", path, helpers.ErrnoName(err))
+			t.Fatalf("mkfifo %s: %s", path, sys.ErrnoName(err))
 		}
 	}
 	// The test must not block here: the peer does not exist yet. A
@@ -122,10 +120,10 @@ func open(t testing.TB) (helpers.Endpoint, helpers.PeerSpec) {
 	// back to blocking for Recv.
 	r, err := openFIFO(fromPeer, unix.O_RDONLY|unix.O_NONBLOCK)
 	if err != nil {
-		t.Fatalf("open %s for reading: %s", fromPeer, helpers.ErrnoName(err))
+		t.Fatalf("open %s for reading: %s", fromPeer, sys.ErrnoName(err))
 	}
-	helpers.Own(t, r)
-	helpers.SetNonblock(t, r, false)
+	sys.Own(t, r)
+	sys.SetNonblock(t, r, false)
 	// If the peer dies before opening to-peer for reading, a Send blocked
 	// in connect waits for ever; at cleanup a reader of our own releases
 	// it (registered after Dir's cleanup, so it runs before the removal).
@@ -135,7 +133,7 @@ func open(t testing.TB) (helpers.Endpoint, helpers.PeerSpec) {
 		}
 	})
 	ep := &Endpoint{R: r, W: -1, toPeer: toPeer, t: t}
-	return ep, helpers.PeerSpec{Args: []string{toPeer, fromPeer}}
+	return ep, proc.PeerSpec{Args: []string{toPeer, fromPeer}}
 }
 
 // attach opens the peer's ends by path. Order matters: peer->test first,
@@ -143,7 +141,7 @@ func open(t testing.TB) (helpers.Endpoint, helpers.PeerSpec) {
 // test->peer, which blocks until the test's first Send opens its writer.
 // The other order lets the test's first Recv find no writer on peer->test
 // yet and read a false end of file.
-func attach(args []string) (helpers.Endpoint, error) {
+func attach(args []string) (table.Endpoint, error) {
 	if len(args) != 2 {
 		return nil, fmt.Errorf("fifo attach: want to-peer and from-peer paths, got %q", args)
 	}

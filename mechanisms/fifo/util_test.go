@@ -6,7 +6,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // newFIFO makes a FIFO with exactly mode (chmod after mkfifo, so the umask
@@ -15,12 +16,12 @@ import (
 // it after a failure, so that no thread stays stuck in open.
 func newFIFO(t *testing.T, mode uint32) string {
 	t.Helper()
-	path := filepath.Join(helpers.Dir(t), "f")
+	path := filepath.Join(proc.Dir(t), "f")
 	if err := unix.Mkfifo(path, mode); err != nil {
-		t.Fatalf("mkfifo %s: %s", path, helpers.ErrnoName(err))
+		t.Fatalf("mkfifo %s: %s", path, sys.ErrnoName(err))
 	}
 	if err := unix.Chmod(path, mode); err != nil {
-		t.Fatalf("chmod %s: %s", path, helpers.ErrnoName(err))
+		t.Fatalf("chmod %s: %s", path, sys.ErrnoName(err))
 	}
 	t.Cleanup(func() {
 		if fd, err := openFIFO(path, unix.O_RDWR|unix.O_NONBLOCK); err == nil {
@@ -36,9 +37,9 @@ func mustOpen(t *testing.T, path string, flags int) int {
 	t.Helper()
 	fd, err := openFIFO(path, flags)
 	if err != nil {
-		t.Fatalf("open %s (flags %#x): %s", path, flags, helpers.ErrnoName(err))
+		t.Fatalf("open %s (flags %#x): %s", path, flags, sys.ErrnoName(err))
 	}
-	return helpers.Own(t, fd)
+	return sys.Own(t, fd)
 }
 
 // openReader opens a reader without waiting for a writer, then makes it
@@ -46,24 +47,24 @@ func mustOpen(t *testing.T, path string, flags int) int {
 func openReader(t *testing.T, path string) int {
 	t.Helper()
 	fd := mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
-	helpers.SetNonblock(t, fd, false)
+	sys.SetNonblock(t, fd, false)
 	return fd
 }
 
 // queued is FIONREAD (TIOCINQ in x/sys/unix): the bytes waiting in the FIFO.
 func queued(t *testing.T, fd int) int {
 	t.Helper()
-	n, err := helpers.FIONREAD(fd)
+	n, err := sys.FIONREAD(fd)
 	if err != nil {
-		t.Fatalf("FIONREAD on fd %d: %s", fd, helpers.ErrnoName(err))
+		t.Fatalf("FIONREAD on fd %d: %s", fd, sys.ErrnoName(err))
 	}
 	return n
 }
 
 func mustWrite(t *testing.T, fd int, s string) {
 	t.Helper()
-	if n, err := helpers.Write(fd, []byte(s)); err != nil || n != len(s) {
-		t.Fatalf("write %q: %s", s, helpers.Result{N: n, Err: err})
+	if n, err := sys.Write(fd, []byte(s)); err != nil || n != len(s) {
+		t.Fatalf("write %q: %s", s, sys.Result{N: n, Err: err})
 	}
 }
 
@@ -72,9 +73,9 @@ func mustWrite(t *testing.T, fd int, s string) {
 func mustRead(t *testing.T, fd int, want string) {
 	t.Helper()
 	buf := make([]byte, len(want)+1)
-	n, err := helpers.Read(fd, buf[:len(want)])
+	n, err := sys.Read(fd, buf[:len(want)])
 	if err != nil || string(buf[:n]) != want {
-		t.Fatalf("read: got %q (%s), want %q", buf[:n], helpers.Result{N: n, Err: err}, want)
+		t.Fatalf("read: got %q (%s), want %q", buf[:n], sys.Result{N: n, Err: err}, want)
 	}
 }
 

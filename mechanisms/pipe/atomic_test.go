@@ -7,35 +7,37 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
 func TestWritesUpToPipeBufFromConcurrentWriterPeersNeverInterleave(t *testing.T) {
 	const writers, records = 4, 1500 // ~12 MB through a 64 KiB pipe
-	r, w := helpers.Pipe(t, 0)
-	var peers []*helpers.Peer
+	r, w := sys.Pipe(t, 0)
+	var peers []*proc.Peer
 	for i := range writers {
-		p := helpers.Spawn(t, "record-writer", helpers.PeerSpec{
+		p := proc.Spawn(t, "record-writer", proc.PeerSpec{
 			Files: []int{w},
-			Args:  []string{fmt.Sprintf("writer=%d", i), fmt.Sprintf("count=%d", records), fmt.Sprintf("max=%d", helpers.PipeBuf)},
+			Args:  []string{fmt.Sprintf("writer=%d", i), fmt.Sprintf("count=%d", records), fmt.Sprintf("max=%d", stream.PipeBuf)},
 		})
 		p.Expect(t, "ready")
 		peers = append(peers, p)
 	}
-	helpers.Close(w) // end of file once every writer has exited
-	helpers.RequireIntactRecords(t, r, peers, records)
+	sys.Close(w) // end of file once every writer has exited
+	stream.RequireIntactRecords(t, r, peers, records)
 }
 
 func TestNonblockWriteUpToPipeBufThatDoesNotFitFailsEAGAINAndWritesNothing(t *testing.T) {
-	r, w := helpers.Pipe(t, unix.O_NONBLOCK)
+	r, w := sys.Pipe(t, unix.O_NONBLOCK)
 	capacity := pipeSize(t, w)
-	for _, free := range []int{1, 100, 2096, helpers.PipeBuf - 1} {
+	for _, free := range []int{1, 100, 2096, stream.PipeBuf - 1} {
 		// Leave free bytes of room, then try one byte more, and PIPE_BUF.
 		writeAll(t, w, pattern(capacity-free))
-		for _, size := range []int{free + 1, helpers.PipeBuf} {
-			n, err := helpers.Write(w, pattern(size))
-			helpers.RequireErrno(t, err, unix.EAGAIN, fmt.Sprintf("write of %d bytes with %d free", size, free))
+		for _, size := range []int{free + 1, stream.PipeBuf} {
+			n, err := sys.Write(w, pattern(size))
+			sys.RequireErrno(t, err, unix.EAGAIN, fmt.Sprintf("write of %d bytes with %d free", size, free))
 			if n > 0 {
 				t.Fatalf("write of %d bytes with %d free: %d bytes went in", size, free, n)
 			}
@@ -44,19 +46,19 @@ func TestNonblockWriteUpToPipeBufThatDoesNotFitFailsEAGAINAndWritesNothing(t *te
 			}
 		}
 		drain := make([]byte, capacity)
-		if err := helpers.ReadFull(r, drain[:capacity-free]); err != nil {
-			t.Fatalf("drain: %s", helpers.ErrnoName(err))
+		if err := sys.ReadFull(r, drain[:capacity-free]); err != nil {
+			t.Fatalf("drain: %s", sys.ErrnoName(err))
 		}
 	}
 }
 
 func TestNonblockWriteAbovePipeBufIntoPartlyFullPipeIsPartial(t *testing.T) {
-	r, w := helpers.Pipe(t, unix.O_NONBLOCK)
+	r, w := sys.Pipe(t, unix.O_NONBLOCK)
 	capacity := pipeSize(t, w)
 	writeAll(t, w, []byte("0123456789"))
-	n, err := helpers.Write(w, pattern(capacity))
+	n, err := sys.Write(w, pattern(capacity))
 	if err != nil || n <= 0 || n >= capacity {
-		t.Fatalf("write of %d bytes into a pipe holding 10: got %s, want a partial count", capacity, helpers.Result{N: n, Err: err})
+		t.Fatalf("write of %d bytes into a pipe holding 10: got %s, want a partial count", capacity, sys.Result{N: n, Err: err})
 	}
 	if got := nread(t, r); got != 10+n {
 		t.Fatalf("pipe holds %d bytes after a partial write of %d onto 10", got, n)

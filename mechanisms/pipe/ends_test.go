@@ -12,27 +12,28 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
 func init() {
-	helpers.Register("find-pipe", findPipeRole)
-	helpers.Register("emfile", emfileRole)
+	proc.Register("find-pipe", findPipeRole)
+	proc.Register("emfile", emfileRole)
 }
 
 func TestReadEndReadsWriteEndWritesWrongDirectionFailsEBADF(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
-	_, err := helpers.Write(r, []byte("x"))
-	helpers.RequireErrno(t, err, unix.EBADF, "write to fd[0]")
-	_, err = helpers.Read(w, make([]byte, 1))
-	helpers.RequireErrno(t, err, unix.EBADF, "read from fd[1]")
+	r, w := sys.Pipe(t, 0)
+	_, err := sys.Write(r, []byte("x"))
+	sys.RequireErrno(t, err, unix.EBADF, "write to fd[0]")
+	_, err = sys.Read(w, make([]byte, 1))
+	sys.RequireErrno(t, err, unix.EBADF, "read from fd[1]")
 	writeAll(t, w, []byte("x"))
 	requireRead(t, r, 1, "x")
 }
 
 func TestEndsAreOneFIFOInodeInPipefs(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	var sr, sw unix.Stat_t
 	if err := unix.Fstat(r, &sr); err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestStatusFlagsOfEachEnd(t *testing.T) {
 		// packed.
 		{unix.O_DIRECT, unix.O_RDONLY, unix.O_WRONLY | unix.O_DIRECT},
 	} {
-		r, w := helpers.Pipe(t, c.flags)
+		r, w := sys.Pipe(t, c.flags)
 		for _, e := range []struct{ fd, want int }{{r, c.r}, {w, c.w}} {
 			got, err := unix.FcntlInt(uintptr(e.fd), unix.F_GETFL, 0)
 			if err != nil || got != e.want {
@@ -91,35 +92,35 @@ func TestStatusFlagsOfEachEnd(t *testing.T) {
 func TestPipe2RejectsUnknownFlagsEINVAL(t *testing.T) {
 	for _, flag := range []int{unix.O_APPEND, unix.O_RDWR, unix.O_SYNC, unix.O_TRUNC} {
 		var fds [2]int32
-		_, err := helpers.Syscall(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&fds)), uintptr(flag))
+		_, err := sys.Syscall(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&fds)), uintptr(flag))
 		if err == nil {
-			helpers.Own(t, int(fds[0]))
-			helpers.Own(t, int(fds[1]))
+			sys.Own(t, int(fds[0]))
+			sys.Own(t, int(fds[1]))
 		}
-		helpers.RequireErrno(t, err, unix.EINVAL, fmt.Sprintf("pipe2(%#x)", flag))
+		sys.RequireErrno(t, err, unix.EINVAL, fmt.Sprintf("pipe2(%#x)", flag))
 	}
 }
 
 func TestLseekAndPositionalIOFailESPIPE(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	writeAll(t, w, []byte("data"))
 	for _, fd := range []int{r, w} {
 		for _, whence := range []int{unix.SEEK_SET, unix.SEEK_CUR, unix.SEEK_END} {
 			_, err := unix.Seek(fd, 0, whence)
-			helpers.RequireErrno(t, err, unix.ESPIPE, fmt.Sprintf("lseek(fd %d, 0, %d)", fd, whence))
+			sys.RequireErrno(t, err, unix.ESPIPE, fmt.Sprintf("lseek(fd %d, 0, %d)", fd, whence))
 		}
 	}
 	_, err := unix.Pread(r, make([]byte, 4), 0)
-	helpers.RequireErrno(t, err, unix.ESPIPE, "pread on the read end")
+	sys.RequireErrno(t, err, unix.ESPIPE, "pread on the read end")
 	_, err = unix.Pwrite(w, []byte("x"), 0)
-	helpers.RequireErrno(t, err, unix.ESPIPE, "pwrite on the write end")
+	sys.RequireErrno(t, err, unix.ESPIPE, "pwrite on the write end")
 	if n := nread(t, r); n != 4 {
 		t.Fatalf("pipe holds %d bytes after the failed calls, want 4", n)
 	}
 }
 
 func TestFIONREADCountsUnreadBytesOnBothEnds(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	check := func(want int) {
 		t.Helper()
 		if nr, nw := nread(t, r), nread(t, w); nr != want || nw != want {
@@ -135,17 +136,17 @@ func TestFIONREADCountsUnreadBytesOnBothEnds(t *testing.T) {
 }
 
 func TestZeroLengthReadAndWriteReturnZeroAtOnce(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	// Empty pipe, writer open: a read of 0 bytes does not wait, and its 0
 	// is not end of file.
-	if res, _ := readNow(t, r, 0, "zero-length read of an empty pipe"); res != (helpers.Result{}) {
+	if res, _ := readNow(t, r, 0, "zero-length read of an empty pipe"); res != (sys.Result{}) {
 		t.Fatalf("zero-length read of an empty pipe: %s, want 0", res)
 	}
 	writeAll(t, w, nil)
 	if n := nread(t, r); n != 0 {
 		t.Fatalf("a zero-length write left %d bytes", n)
 	}
-	if rev, _ := helpers.Revents(r, unix.POLLIN, 0); rev != 0 {
+	if rev, _ := sys.Revents(r, unix.POLLIN, 0); rev != 0 {
 		t.Fatalf("a zero-length write made the read end ready: %#x", rev)
 	}
 }
@@ -155,7 +156,7 @@ func TestZeroLengthReadAndWriteReturnZeroAtOnce(t *testing.T) {
 func findPipeRole(args []string) int {
 	want := "pipe:[" + args[0] + "]"
 	links, err := filepath.Glob("/proc/self/fd/*")
-	helpers.Check(err, "list /proc/self/fd")
+	proc.Check(err, "list /proc/self/fd")
 	found, wfd := 0, -1
 	for _, l := range links {
 		if target, err := os.Readlink(l); err == nil && target == want {
@@ -166,10 +167,10 @@ func findPipeRole(args []string) int {
 			}
 		}
 	}
-	helpers.Tell(fmt.Sprintf("found %d", found))
+	proc.Tell(fmt.Sprintf("found %d", found))
 	if wfd >= 0 {
-		n, err := helpers.Write(wfd, []byte("inherited"))
-		helpers.Tell(outcome("wrote", n, err))
+		n, err := sys.Write(wfd, []byte("inherited"))
+		proc.Tell(outcome("wrote", n, err))
 	}
 	return 0
 }
@@ -183,8 +184,8 @@ func inode(t *testing.T, fd int) string {
 }
 
 func TestCloexecEndsDoNotSurviveExec(t *testing.T) {
-	r, _ := helpers.Pipe(t, 0) // pipe2(O_CLOEXEC)
-	p := helpers.Spawn(t, "find-pipe", helpers.PeerSpec{Args: []string{inode(t, r)}})
+	r, _ := sys.Pipe(t, 0) // pipe2(O_CLOEXEC)
+	p := proc.Spawn(t, "find-pipe", proc.PeerSpec{Args: []string{inode(t, r)}})
 	p.Expect(t, "found 0")
 	p.RequireExit(t, 0)
 }
@@ -192,14 +193,14 @@ func TestCloexecEndsDoNotSurviveExec(t *testing.T) {
 func TestEndsWithoutCloexecSurviveExec(t *testing.T) {
 	// The control case for the test above. Nothing else spawns meanwhile:
 	// tests here do not run in parallel.
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	// The inherited copies go to high fd numbers: the peer's own files
 	// (the control channel) are placed at fds 3 and up in the child, and
 	// would replace inherited fds there, as they do in a small guest.
 	hr, hw := dupHigh(t, r), dupHigh(t, w)
 	setCloexec(t, hr, false)
 	setCloexec(t, hw, false)
-	p := helpers.Spawn(t, "find-pipe", helpers.PeerSpec{Args: []string{inode(t, r)}})
+	p := proc.Spawn(t, "find-pipe", proc.PeerSpec{Args: []string{inode(t, r)}})
 	setCloexec(t, hr, true)
 	setCloexec(t, hw, true)
 	p.Expect(t, "found 2")
@@ -213,9 +214,9 @@ func dupHigh(t *testing.T, fd int) int {
 	t.Helper()
 	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 100)
 	if err != nil {
-		t.Fatalf("F_DUPFD_CLOEXEC of fd %d: %s", fd, helpers.ErrnoName(err))
+		t.Fatalf("F_DUPFD_CLOEXEC of fd %d: %s", fd, sys.ErrnoName(err))
 	}
-	return helpers.Own(t, dup)
+	return sys.Own(t, dup)
 }
 
 func setCloexec(t *testing.T, fd int, on bool) {
@@ -225,7 +226,7 @@ func setCloexec(t *testing.T, fd int, on bool) {
 		flag = unix.FD_CLOEXEC
 	}
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, flag); err != nil {
-		t.Fatalf("F_SETFD on fd %d: %s", fd, helpers.ErrnoName(err))
+		t.Fatalf("F_SETFD on fd %d: %s", fd, sys.ErrnoName(err))
 	}
 }
 
@@ -233,16 +234,16 @@ func setCloexec(t *testing.T, fd int, on bool) {
 // pipe2 does with no, one and two free slots.
 func emfileRole([]string) int {
 	var lim unix.Rlimit
-	helpers.Check(unix.Getrlimit(unix.RLIMIT_NOFILE, &lim), "getrlimit")
+	proc.Check(unix.Getrlimit(unix.RLIMIT_NOFILE, &lim), "getrlimit")
 	lim.Cur = 64
-	helpers.Check(unix.Setrlimit(unix.RLIMIT_NOFILE, &lim), "setrlimit")
+	proc.Check(unix.Setrlimit(unix.RLIMIT_NOFILE, &lim), "setrlimit")
 	var held []int
 	for {
 		fd, err := unix.Dup(0)
 		if err == unix.EMFILE {
 			break
 		}
-		helpers.Check(err, "dup")
+		proc.Check(err, "dup")
 		held = append(held, fd)
 	}
 	pipe2 := func() string {
@@ -253,7 +254,7 @@ func emfileRole([]string) int {
 			unix.Close(p[1])
 			return "ok"
 		}
-		return helpers.ErrnoName(err)
+		return sys.ErrnoName(err)
 	}
 	var out []string
 	out = append(out, "none-free="+pipe2())
@@ -261,21 +262,21 @@ func emfileRole([]string) int {
 	out = append(out, "one-free="+pipe2())
 	// The failed pipe2 left the slot free: one dup fits, a second does not.
 	fd, err := unix.Dup(0)
-	helpers.Check(err, "dup into the slot pipe2 left")
+	proc.Check(err, "dup into the slot pipe2 left")
 	_, err = unix.Dup(0)
-	out = append(out, "then-dup="+helpers.ErrnoName(err))
+	out = append(out, "then-dup="+sys.ErrnoName(err))
 	unix.Close(fd)
 	unix.Close(held[1])
 	// A bad address: both fds allocated, then given back.
-	_, err = helpers.Syscall(unix.SYS_PIPE2, 1, unix.O_CLOEXEC)
-	out = append(out, "bad-address="+helpers.ErrnoName(err))
+	_, err = sys.Syscall(unix.SYS_PIPE2, 1, unix.O_CLOEXEC)
+	out = append(out, "bad-address="+sys.ErrnoName(err))
 	out = append(out, "two-free="+pipe2())
-	helpers.Tell(strings.Join(out, " "))
+	proc.Tell(strings.Join(out, " "))
 	return 0
 }
 
 func TestPipe2NeedsTwoFreeFdsElseEMFILEAndAllocatesNothing(t *testing.T) {
-	p := helpers.Spawn(t, "emfile", helpers.PeerSpec{})
+	p := proc.Spawn(t, "emfile", proc.PeerSpec{})
 	p.Expect(t, "none-free=EMFILE one-free=EMFILE then-dup=EMFILE bad-address=EFAULT two-free=ok")
 	p.RequireExit(t, 0)
 }

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
 func TestReadReturnsRemainingDataThenEOFOnceWriterPeerExits(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
 	if got := ask(t, p, "write hello world"); got != "wrote 11" {
 		t.Fatalf("peer: %q, want wrote 11", got)
@@ -27,49 +28,49 @@ func TestReadReturnsRemainingDataThenEOFOnceWriterPeerExits(t *testing.T) {
 }
 
 func TestReadBlocksWhileWriterPeerHoldsEndThenReturnsEOFWhenItCloses(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
 	ask(t, p, "write abc")
 	requireRead(t, r, 100, "abc")
 	// Empty pipe, but a writer exists in another process: read waits.
-	res := helpers.Blocks(t, "read of an empty pipe whose write end a peer holds",
-		helpers.IO(func() (int, error) { return helpers.Read(r, make([]byte, 100)) }),
+	res := sys.Blocks(t, "read of an empty pipe whose write end a peer holds",
+		sys.IO(func() (int, error) { return sys.Read(r, make([]byte, 100)) }),
 		func() { p.Send(t, "close") })
-	if res != (helpers.Result{}) {
+	if res != (sys.Result{}) {
 		t.Fatalf("read after the peer closed the only write end: got %s, want 0 (end of file)", res)
 	}
 	p.Expect(t, "closed")
 }
 
 func TestReadReturnsEOFWhenWriterPeerIsKilled(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
 	// The kernel closes a killed process's fds: that is a close too.
-	res := helpers.Blocks(t, "read while a peer holds the write end",
-		helpers.IO(func() (int, error) { return helpers.Read(r, make([]byte, 100)) }),
+	res := sys.Blocks(t, "read while a peer holds the write end",
+		sys.IO(func() (int, error) { return sys.Read(r, make([]byte, 100)) }),
 		p.Kill)
-	if res != (helpers.Result{}) {
+	if res != (sys.Result{}) {
 		t.Fatalf("read after the writer peer was killed: got %s, want 0 (end of file)", res)
 	}
 	p.RequireSignal(t, unix.SIGKILL)
 }
 
 func TestClosingLastWriterWakesEveryBlockedReader(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	// The only write end lives in a peer.
 	writer := spawnEnd(t, w, false)
 	// Readers: three peers and two threads of the test process, all blocked
 	// in read on the same pipe.
-	var readers []*helpers.Peer
+	var readers []*proc.Peer
 	for range 3 {
 		p := spawnEnd(t, r, true)
 		p.Send(t, "read 64")
 		readers = append(readers, p)
 	}
-	var local []*helpers.Pending[helpers.Result]
+	var local []*sys.Pending[sys.Result]
 	for i := range 2 {
-		local = append(local, helpers.Start(fmt.Sprintf("read %d in the test process", i),
-			helpers.IO(func() (int, error) { return helpers.Read(r, make([]byte, 64)) })))
+		local = append(local, sys.Start(fmt.Sprintf("read %d in the test process", i),
+			sys.IO(func() (int, error) { return sys.Read(r, make([]byte, 64)) })))
 	}
 	for _, p := range readers {
 		p.RequireSilent(t, "read of an empty pipe with a writer")
@@ -87,14 +88,14 @@ func TestClosingLastWriterWakesEveryBlockedReader(t *testing.T) {
 		}
 	}
 	for i, l := range local {
-		if res := l.Wait(t); res != (helpers.Result{}) {
+		if res := l.Wait(t); res != (sys.Result{}) {
 			t.Errorf("local reader %d after the last writer closed: %s, want 0", i, res)
 		}
 	}
 }
 
 func TestReadReturnsAvailableBytesAsOneStreamWithoutFillingBuffer(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
 	ask(t, p, "write ab")
 	ask(t, p, "write cd")

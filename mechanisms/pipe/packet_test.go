@@ -7,7 +7,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,8 +17,8 @@ func directPipe(t *testing.T) (r, w int) {
 	t.Helper()
 	var p [2]int
 	err := unix.Pipe2(p[:], unix.O_DIRECT|unix.O_CLOEXEC)
-	helpers.RequireFeature(t, "3.4", "pipe2(O_DIRECT)", err, unix.EINVAL)
-	return helpers.Own(t, p[0]), helpers.Own(t, p[1])
+	sys.RequireFeature(t, "3.4", "pipe2(O_DIRECT)", err, unix.EINVAL)
+	return sys.Own(t, p[0]), sys.Own(t, p[1])
 }
 
 func TestPacketModeReadReturnsOnePacketPerRead(t *testing.T) {
@@ -52,26 +53,26 @@ func TestPacketModeShortReadDiscardsRestOfPacket(t *testing.T) {
 func TestPacketModeSplitsWritesAbovePipeBufIntoPackets(t *testing.T) {
 	// man 2 pipe says PIPE_BUF; the kernel cuts at each page. They agree
 	// on 4 KiB pages.
-	if os.Getpagesize() != helpers.PipeBuf {
+	if os.Getpagesize() != stream.PipeBuf {
 		t.Skipf("page size %d is not PIPE_BUF", os.Getpagesize())
 	}
 	r, w := directPipe(t)
-	data := pattern(helpers.PipeBuf + 10)
+	data := pattern(stream.PipeBuf + 10)
 	writeAll(t, w, data)
-	buf := make([]byte, 2*helpers.PipeBuf)
-	for _, want := range []int{helpers.PipeBuf, 10} {
-		n, err := helpers.Read(r, buf)
+	buf := make([]byte, 2*stream.PipeBuf)
+	for _, want := range []int{stream.PipeBuf, 10} {
+		n, err := sys.Read(r, buf)
 		if err != nil || n != want {
-			t.Fatalf("read of a %d-byte write in packet mode: got %s, want a packet of %d", len(data), helpers.Result{N: n, Err: err}, want)
+			t.Fatalf("read of a %d-byte write in packet mode: got %s, want a packet of %d", len(data), sys.Result{N: n, Err: err}, want)
 		}
 	}
 }
 
 func TestSetflODirectSwitchesPipeToPacketMode(t *testing.T) {
-	helpers.RequireKernel(t, "4.5", "fcntl may change O_DIRECT on a pipe since 4.5")
-	r, w := helpers.Pipe(t, 0)
+	sys.RequireKernel(t, "4.5", "fcntl may change O_DIRECT on a pipe since 4.5")
+	r, w := sys.Pipe(t, 0)
 	if _, err := unix.FcntlInt(uintptr(w), unix.F_SETFL, unix.O_DIRECT); err != nil {
-		t.Fatalf("F_SETFL O_DIRECT on the write end: %s", helpers.ErrnoName(err))
+		t.Fatalf("F_SETFL O_DIRECT on the write end: %s", sys.ErrnoName(err))
 	}
 	writeAll(t, w, []byte("ab"))
 	writeAll(t, w, []byte("cd"))

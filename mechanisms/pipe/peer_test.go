@@ -8,14 +8,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
 func init() {
-	helpers.Register("end", endRole)
-	helpers.Register("record-writer", helpers.RecordWriter)
-	helpers.Register("sigpipe-writer", helpers.SigpipeWriter)
+	proc.Register("end", endRole)
+	proc.Register("record-writer", stream.RecordWriter)
+	proc.Register("sigpipe-writer", stream.SigpipeWriter)
 }
 
 // endRole holds one pipe end, PeerFD(0), and acts on it on command, one
@@ -27,44 +29,44 @@ func init() {
 //	close       close the end                  -> "closed"
 //	exit        exit 0 (the kernel closes the end)
 func endRole([]string) int {
-	fd := helpers.PeerFD(0)
-	helpers.Tell("ready")
+	fd := proc.PeerFD(0)
+	proc.Tell("ready")
 	for {
-		cmd, arg, _ := strings.Cut(helpers.Await(), " ")
+		cmd, arg, _ := strings.Cut(proc.Await(), " ")
 		switch cmd {
 		case "write":
-			n, err := helpers.Write(fd, []byte(arg))
-			helpers.Tell(outcome("wrote", n, err))
+			n, err := sys.Write(fd, []byte(arg))
+			proc.Tell(outcome("wrote", n, err))
 		case "read":
 			buf := make([]byte, atoi(arg))
-			n, err := helpers.Read(fd, buf)
+			n, err := sys.Read(fd, buf)
 			if err != nil {
-				helpers.Tell("err " + helpers.ErrnoName(err))
+				proc.Tell("err " + sys.ErrnoName(err))
 			} else {
-				helpers.Tell(fmt.Sprintf("read %d %q", n, buf[:n]))
+				proc.Tell(fmt.Sprintf("read %d %q", n, buf[:n]))
 			}
 		case "drain":
 			buf := make([]byte, atoi(arg))
-			helpers.Check(helpers.ReadFull(fd, buf), "drain")
+			proc.Check(sys.ReadFull(fd, buf), "drain")
 			if i := badPattern(buf); i >= 0 {
-				helpers.Tell(fmt.Sprintf("drained %s bad at %d", arg, i))
+				proc.Tell(fmt.Sprintf("drained %s bad at %d", arg, i))
 			} else {
-				helpers.Tell("drained " + arg + " ok")
+				proc.Tell("drained " + arg + " ok")
 			}
 		case "close":
-			helpers.Check(unix.Close(fd), "close")
-			helpers.Tell("closed")
+			proc.Check(unix.Close(fd), "close")
+			proc.Tell("closed")
 		case "exit":
 			return 0
 		default:
-			helpers.Fatalf("end: unknown command %q", cmd)
+			proc.Fatalf("end: unknown command %q", cmd)
 		}
 	}
 }
 
 func outcome(verb string, n int, err error) string {
 	if err != nil {
-		return "err " + helpers.ErrnoName(err)
+		return "err " + sys.ErrnoName(err)
 	}
 	return verb + " " + strconv.Itoa(n)
 }
@@ -74,7 +76,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func atoi(s string) int {
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		helpers.Fatalf("not a number: %q", s)
+		proc.Fatalf("not a number: %q", s)
 	}
 	return n
 }
@@ -101,15 +103,15 @@ func badPattern(p []byte) int {
 
 // spawnEnd starts an "end" peer holding fd, handed off (the test keeps no
 // copy) unless keep, and waits until it is ready.
-func spawnEnd(t *testing.T, fd int, keep bool) *helpers.Peer {
+func spawnEnd(t *testing.T, fd int, keep bool) *proc.Peer {
 	t.Helper()
-	p := helpers.Spawn(t, "end", helpers.PeerSpec{Files: []int{fd}, Handoff: !keep})
+	p := proc.Spawn(t, "end", proc.PeerSpec{Files: []int{fd}, Handoff: !keep})
 	p.Expect(t, "ready")
 	return p
 }
 
 // ask sends a command to an "end" peer and returns its reply.
-func ask(t *testing.T, p *helpers.Peer, cmd string) string {
+func ask(t *testing.T, p *proc.Peer, cmd string) string {
 	t.Helper()
 	p.Send(t, cmd)
 	return p.Next(t)
@@ -117,10 +119,10 @@ func ask(t *testing.T, p *helpers.Peer, cmd string) string {
 
 // readNow is one read(2) of up to n bytes that must not block; it returns
 // the result and the bytes read.
-func readNow(t *testing.T, fd, n int, what string) (helpers.Result, []byte) {
+func readNow(t *testing.T, fd, n int, what string) (sys.Result, []byte) {
 	t.Helper()
 	buf := make([]byte, n)
-	res := helpers.Returns(t, fmt.Sprintf("%s: read(%d bytes)", what, n), helpers.IO(func() (int, error) { return helpers.Read(fd, buf) }))
+	res := sys.Returns(t, fmt.Sprintf("%s: read(%d bytes)", what, n), sys.IO(func() (int, error) { return sys.Read(fd, buf) }))
 	return res, buf[:max(res.N, 0)]
 }
 
@@ -136,7 +138,7 @@ func requireRead(t *testing.T, fd, n int, want string) {
 // requireEOF reads once without blocking and requires end of file.
 func requireEOF(t *testing.T, fd int, what string) {
 	t.Helper()
-	if res, got := readNow(t, fd, 64, what); res != (helpers.Result{}) {
+	if res, got := readNow(t, fd, 64, what); res != (sys.Result{}) {
 		t.Fatalf("%s: read got %s %q, want 0 (end of file)", what, res, got)
 	}
 }
@@ -144,9 +146,9 @@ func requireEOF(t *testing.T, fd int, what string) {
 // nread is FIONREAD (x/sys/unix calls it TIOCINQ): the bytes in the pipe.
 func nread(t *testing.T, fd int) int {
 	t.Helper()
-	n, err := helpers.FIONREAD(fd)
+	n, err := sys.FIONREAD(fd)
 	if err != nil {
-		t.Fatalf("FIONREAD on fd %d: %s", fd, helpers.ErrnoName(err))
+		t.Fatalf("FIONREAD on fd %d: %s", fd, sys.ErrnoName(err))
 	}
 	return n
 }
@@ -156,7 +158,7 @@ func pipeSize(t *testing.T, fd int) int {
 	t.Helper()
 	n, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
 	if err != nil {
-		t.Fatalf("F_GETPIPE_SZ on fd %d: %s", fd, helpers.ErrnoName(err))
+		t.Fatalf("F_GETPIPE_SZ on fd %d: %s", fd, sys.ErrnoName(err))
 	}
 	return n
 }
@@ -168,12 +170,12 @@ func fillNonblock(t *testing.T, w, chunk int) int {
 	buf := pattern(chunk)
 	total := 0
 	for {
-		n, err := helpers.Write(w, buf)
+		n, err := sys.Write(w, buf)
 		if err == unix.EAGAIN {
 			return total
 		}
 		if err != nil {
-			t.Fatalf("fill: write after %d bytes: %s", total, helpers.ErrnoName(err))
+			t.Fatalf("fill: write after %d bytes: %s", total, sys.ErrnoName(err))
 		}
 		total += n
 	}
@@ -182,8 +184,8 @@ func fillNonblock(t *testing.T, w, chunk int) int {
 // writeAll writes p with one write(2) and requires all of it to go in.
 func writeAll(t *testing.T, fd int, p []byte) {
 	t.Helper()
-	n, err := helpers.Write(fd, p)
+	n, err := sys.Write(fd, p)
 	if err != nil || n != len(p) {
-		t.Fatalf("write(%d bytes) to fd %d: got %s, want %d bytes", len(p), fd, helpers.Result{N: n, Err: err}, len(p))
+		t.Fatalf("write(%d bytes) to fd %d: got %s, want %d bytes", len(p), fd, sys.Result{N: n, Err: err}, len(p))
 	}
 }

@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
 // requireRevents polls fd at once and requires exactly want.
 func requireRevents(t *testing.T, fd int, events, want int16, what string) {
 	t.Helper()
-	rev, err := helpers.Revents(fd, events, 0)
+	rev, err := sys.Revents(fd, events, 0)
 	if err != nil {
-		t.Fatalf("%s: poll: %s", what, helpers.ErrnoName(err))
+		t.Fatalf("%s: poll: %s", what, sys.ErrnoName(err))
 	}
 	if rev != want {
 		t.Fatalf("%s: revents %s, want %s", what, pollNames(rev), pollNames(want))
@@ -48,13 +48,13 @@ const inOut = unix.POLLIN | unix.POLLOUT
 // pollForever polls fd without a timeout, for Blocks, and names the result.
 func pollForever(fd int, events int16) func() string {
 	return func() string {
-		rev, err := helpers.Revents(fd, events, -1)
-		return pollNames(rev) + " " + helpers.ErrnoName(err)
+		rev, err := sys.Revents(fd, events, -1)
+		return pollNames(rev) + " " + sys.ErrnoName(err)
 	}
 }
 
 func TestPollReportsPOLLINWithDataAndPOLLOUTWithRoom(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	// Each end reports only its own direction.
 	requireRevents(t, r, inOut, 0, "read end of an empty pipe")
 	requireRevents(t, w, inOut, unix.POLLOUT, "write end of an empty pipe")
@@ -66,9 +66,9 @@ func TestPollReportsPOLLINWithDataAndPOLLOUTWithRoom(t *testing.T) {
 }
 
 func TestPollWaitsUntilWriterPeerWrites(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
-	res := helpers.Blocks(t, "poll for POLLIN on an empty pipe",
+	res := sys.Blocks(t, "poll for POLLIN on an empty pipe",
 		pollForever(r, unix.POLLIN),
 		func() { p.Send(t, "write q") })
 	if res != "POLLIN no error" {
@@ -77,13 +77,13 @@ func TestPollWaitsUntilWriterPeerWrites(t *testing.T) {
 }
 
 func TestPollReportsPOLLHUPOnReaderAfterLastWriterPeerCloses(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
 	ask(t, p, "write z")
 	requireRevents(t, r, unix.POLLIN, unix.POLLIN, "data, writer open")
 	// POLLHUP comes unasked, and a poll waiting for input wakes for it.
 	requireRead(t, r, 1, "z")
-	res := helpers.Blocks(t, "poll for POLLIN with the writer peer open",
+	res := sys.Blocks(t, "poll for POLLIN with the writer peer open",
 		pollForever(r, unix.POLLIN),
 		func() { p.Send(t, "close") })
 	if res != "POLLHUP no error" {
@@ -94,7 +94,7 @@ func TestPollReportsPOLLHUPOnReaderAfterLastWriterPeerCloses(t *testing.T) {
 }
 
 func TestPollReportsPOLLINAndPOLLHUPWhileDataOutlivesWriterPeer(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
 	ask(t, p, "write zz")
 	p.Send(t, "exit")
@@ -105,7 +105,7 @@ func TestPollReportsPOLLINAndPOLLHUPWhileDataOutlivesWriterPeer(t *testing.T) {
 }
 
 func TestPollReportsPOLLERROnWriterAfterLastReaderPeerCloses(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, r, false)
 	requireRevents(t, w, unix.POLLOUT, unix.POLLOUT, "empty pipe, reader open")
 	ask(t, p, "close")

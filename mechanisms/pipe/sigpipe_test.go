@@ -6,22 +6,23 @@ package pipe
 import (
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
 // sigpipePeer starts a sigpipe-writer on the write end of a fresh pipe,
 // closes the read end once the peer is ready, and tells the peer to write.
-func sigpipePeer(t *testing.T, args ...string) *helpers.Peer {
+func sigpipePeer(t *testing.T, args ...string) *proc.Peer {
 	t.Helper()
-	r, w := helpers.Pipe(t, 0)
-	p := helpers.Spawn(t, "sigpipe-writer", helpers.PeerSpec{Files: []int{w}, Handoff: true, Args: args})
+	r, w := sys.Pipe(t, 0)
+	p := proc.Spawn(t, "sigpipe-writer", proc.PeerSpec{Files: []int{w}, Handoff: true, Args: args})
 	if got := p.Next(t); got == "unsupported" {
 		t.Skipf("the raw SIG_DFL reset is not written for this architecture")
 	} else if got != "ready" {
 		t.Fatalf("peer said %q, want ready", got)
 	}
-	helpers.Close(r) // the only read end
+	sys.Close(r) // the only read end
 	p.Send(t, "write")
 	return p
 }
@@ -64,31 +65,31 @@ func TestZeroLengthWriteWithNoReaderReturnsZeroWithoutSIGPIPE(t *testing.T) {
 }
 
 func TestBlockedWriterFailsEPIPEWhenLastReaderPeerExits(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	reader := spawnEnd(t, r, false)
 	capacity := pipeSize(t, w)
 	writeAll(t, w, pattern(capacity))
 	// The test process's Go runtime drops the SIGPIPE (fd > 2): EPIPE shows.
-	res := helpers.Blocks(t, "1-byte write into a full pipe",
-		helpers.IO(func() (int, error) { return helpers.Write(w, []byte{1}) }),
+	res := sys.Blocks(t, "1-byte write into a full pipe",
+		sys.IO(func() (int, error) { return sys.Write(w, []byte{1}) }),
 		func() { reader.Send(t, "exit") })
-	helpers.RequireErrno(t, res.Err, unix.EPIPE, "blocked write after the last reader exited")
+	sys.RequireErrno(t, res.Err, unix.EPIPE, "blocked write after the last reader exited")
 	reader.RequireExit(t, 0)
 }
 
 func TestBlockedLargeWriteReturnsPartialCountWhenLastReaderPeerExits(t *testing.T) {
-	r, w := helpers.Pipe(t, 0)
+	r, w := sys.Pipe(t, 0)
 	reader := spawnEnd(t, r, false)
 	capacity := pipeSize(t, w)
 	// One write(2) of twice the capacity: the first half goes in, then it
 	// waits for room.
-	res := helpers.Blocks(t, "write of twice the capacity",
-		helpers.IO(func() (int, error) { return helpers.Write(w, pattern(2*capacity)) }),
+	res := sys.Blocks(t, "write of twice the capacity",
+		sys.IO(func() (int, error) { return sys.Write(w, pattern(2*capacity)) }),
 		func() { reader.Send(t, "exit") })
-	if res != (helpers.Result{N: capacity}) {
+	if res != (sys.Result{N: capacity}) {
 		t.Fatalf("blocked write when the reader exited: got %s, want the %d bytes already written", res, capacity)
 	}
-	_, err := helpers.Write(w, []byte{1})
-	helpers.RequireErrno(t, err, unix.EPIPE, "next write with no reader")
+	_, err := sys.Write(w, []byte{1})
+	sys.RequireErrno(t, err, unix.EPIPE, "next write with no reader")
 	reader.RequireExit(t, 0)
 }

@@ -5,7 +5,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // fill fills queue id to exactly msg_qbytes bytes with messages of type 9
@@ -18,7 +19,7 @@ func fill(t *testing.T, id int) int {
 	for left := int(ds.Qbytes); left > 0; n++ {
 		size := min(left, l.Max)
 		if err := Snd(id, 9, filler(size), IPC_NOWAIT); err != nil {
-			t.Fatalf("msgsnd of %d bytes with %d of msg_qbytes %d left: %s", size, left, ds.Qbytes, helpers.ErrnoName(err))
+			t.Fatalf("msgsnd of %d bytes with %d of msg_qbytes %d left: %s", size, left, ds.Qbytes, sys.ErrnoName(err))
 		}
 		left -= size
 	}
@@ -31,7 +32,7 @@ func fill(t *testing.T, id int) int {
 // EAGAIN; neither changes the queue (man 2 msgop).
 func TestNowaitFailsAtOnce(t *testing.T) {
 	id := mkQueue(t, 0o600)
-	got := helpers.Returns(t, "msgrcv IPC_NOWAIT on an empty queue", func() string { return rcv(id, 16, 0, 0) })
+	got := sys.Returns(t, "msgrcv IPC_NOWAIT on an empty queue", func() string { return rcv(id, 16, 0, 0) })
 	if got != "ENOMSG" {
 		t.Fatalf("msgrcv IPC_NOWAIT on an empty queue: %s, want ENOMSG", got)
 	}
@@ -45,10 +46,10 @@ func TestNowaitFailsAtOnce(t *testing.T) {
 	mustRcv(t, id, 16, 0, 0, "1:x")
 
 	n := fill(t, id)
-	err := helpers.Returns(t, "msgsnd IPC_NOWAIT to a full queue", func() error {
+	err := sys.Returns(t, "msgsnd IPC_NOWAIT to a full queue", func() error {
 		return Snd(id, 1, []byte("x"), IPC_NOWAIT)
 	})
-	helpers.RequireErrno(t, err, unix.EAGAIN, "msgsnd of 1 byte IPC_NOWAIT to a full queue")
+	sys.RequireErrno(t, err, unix.EAGAIN, "msgsnd of 1 byte IPC_NOWAIT to a full queue")
 	requireQueued(t, id, uint64(n), stat(t, id).Qbytes, "after the failed msgsnd")
 }
 
@@ -56,16 +57,16 @@ func TestNowaitFailsAtOnce(t *testing.T) {
 // do_msgrcv) until another process sends, then returns that message.
 func TestMsgrcvBlocksUntilAPeerSends(t *testing.T) {
 	id := mkQueue(t, 0o600)
-	recv := spawnMsg(t, helpers.PeerSpec{})
+	recv := spawnMsg(t, proc.PeerSpec{})
 	recv.start(t, "rcv %d 16 0 0", id)
 	recv.requireBlocked(t, rcvWait, "msgrcv on an empty queue")
-	sender := spawnMsg(t, helpers.PeerSpec{})
+	sender := spawnMsg(t, proc.PeerSpec{})
 	sender.Must(t, "ok", "snd %d 4 hello 0", id)
 	recv.Expect(t, "4:hello")
 	requireQueued(t, id, 0, 0, "after the blocked receiver took the message")
 
 	// And the test's own msgrcv, released by a peer.
-	got := helpers.Blocks(t, "msgrcv in the test on an empty queue",
+	got := sys.Blocks(t, "msgrcv in the test on an empty queue",
 		func() string { mtype, text, err := Rcv(id, 16, 0, 0); return message(mtype, text, err) },
 		func() { sender.Must(t, "ok", "snd %d 5 world 0", id) })
 	if got != "5:world" {
@@ -78,11 +79,11 @@ func TestMsgrcvBlocksUntilAPeerSends(t *testing.T) {
 func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	n := fill(t, id)
-	sender := spawnMsg(t, helpers.PeerSpec{})
+	sender := spawnMsg(t, proc.PeerSpec{})
 	sender.start(t, "snd %d 1 late 0", id)
 	sender.requireBlocked(t, sndWait, "msgsnd to a full queue")
 	requireQueued(t, id, uint64(n), stat(t, id).Qbytes, "while the sender sleeps")
-	recv := spawnMsg(t, helpers.PeerSpec{})
+	recv := spawnMsg(t, proc.PeerSpec{})
 	if got := recv.Ask(t, "rcv %d 8192 9 0", id); len(got) < 2 || got[:2] != "9:" {
 		t.Fatalf("peer's msgrcv of the first message: %s", got)
 	}
@@ -92,7 +93,7 @@ func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
 	// And the test's own msgsnd, released by a peer.
 	drain(t, id, 0, MSG_NOERROR)
 	fill(t, id)
-	err := helpers.Blocks(t, "msgsnd in the test to a full queue",
+	err := sys.Blocks(t, "msgsnd in the test to a full queue",
 		func() error { return Snd(id, 2, []byte("mine"), 0) },
 		func() {
 			if got := recv.Ask(t, "rcv %d 8192 9 0", id); len(got) < 2 || got[:2] != "9:" {
@@ -100,7 +101,7 @@ func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
 			}
 		})
 	if err != nil {
-		t.Fatalf("blocked msgsnd: %s", helpers.ErrnoName(err))
+		t.Fatalf("blocked msgsnd: %s", sys.ErrnoName(err))
 	}
 	mustRcv(t, id, 16, 2, 0, "2:mine")
 }
@@ -110,11 +111,11 @@ func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
 // restarted (man 7 signal). The interrupted calls take and leave nothing.
 func TestInterruptedBySignalFailsEINTR(t *testing.T) {
 	id := mkQueue(t, 0o600)
-	peer := spawnMsg(t, helpers.PeerSpec{})
+	peer := spawnMsg(t, proc.PeerSpec{})
 	signal := func(tid int) {
 		t.Helper()
 		if err := unix.Tgkill(peer.Pid, tid, unix.SIGUSR1); err != nil {
-			t.Fatalf("tgkill: %s", helpers.ErrnoName(err))
+			t.Fatalf("tgkill: %s", sys.ErrnoName(err))
 		}
 	}
 

@@ -6,7 +6,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // MSG_COPY (Linux 3.8, for checkpoint/restore) with IPC_NOWAIT copies the
@@ -20,9 +21,9 @@ import (
 // a configuration, not a missing feature, so the test skips.
 func TestMsgCopyPeeksByIndex(t *testing.T) {
 	// Older kernels ignore the flag and would take the message.
-	helpers.RequireKernel(t, "3.8", "MSG_COPY")
+	sys.RequireKernel(t, "3.8", "MSG_COPY")
 	id := mkQueue(t, 0o600)
-	peer := spawnMsg(t, helpers.PeerSpec{})
+	peer := spawnMsg(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "sndseq %d 5:first,6:second,7:third", id)
 	before := stat(t, id)
 
@@ -30,7 +31,7 @@ func TestMsgCopyPeeksByIndex(t *testing.T) {
 	if errors.Is(err, unix.ENOSYS) {
 		t.Skip("MSG_COPY: ENOSYS: this kernel is built without CONFIG_CHECKPOINT_RESTORE")
 	}
-	helpers.RequireFeature(t, "3.8", "MSG_COPY", err) // any other error fails
+	sys.RequireFeature(t, "3.8", "MSG_COPY", err) // any other error fails
 	for _, c := range []struct {
 		index, size, flags int
 		want               string
@@ -49,9 +50,9 @@ func TestMsgCopyPeeksByIndex(t *testing.T) {
 		}
 	}
 	_, _, err = Rcv(id, 16, 0, MSG_COPY)
-	helpers.RequireErrno(t, err, unix.EINVAL, "MSG_COPY without IPC_NOWAIT")
+	sys.RequireErrno(t, err, unix.EINVAL, "MSG_COPY without IPC_NOWAIT")
 	_, _, err = Rcv(id, 16, 1, MSG_COPY|MSG_EXCEPT|IPC_NOWAIT)
-	helpers.RequireErrno(t, err, unix.EINVAL, "MSG_COPY with MSG_EXCEPT")
+	sys.RequireErrno(t, err, unix.EINVAL, "MSG_COPY with MSG_EXCEPT")
 
 	if after := stat(t, id); after != before {
 		t.Fatalf("IPC_STAT changed by MSG_COPY: %+v, before %+v", after, before)

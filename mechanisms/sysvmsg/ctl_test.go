@@ -9,7 +9,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // requireTime fails unless a msqid_ds time (seconds) lies in [from, now].
@@ -42,7 +43,7 @@ func TestStatAfterPeersSendAndReceive(t *testing.T) {
 	}
 	requireTime(t, "msg_ctime of a new queue", ds.Ctime, from)
 
-	sender := spawnMsg(t, helpers.PeerSpec{})
+	sender := spawnMsg(t, proc.PeerSpec{})
 	sender.Must(t, "ok", "sndseq %d 1:0123456789,2:01234567890123456789", id)
 	ds = stat(t, id)
 	if ds.Qnum != 2 || ds.Cbytes != 30 || ds.Lspid != int32(sender.Pid) || ds.Lrpid != 0 || ds.Rtime != 0 {
@@ -51,7 +52,7 @@ func TestStatAfterPeersSendAndReceive(t *testing.T) {
 	}
 	requireTime(t, "msg_stime after the peer's msgsnd", ds.Stime, from)
 
-	receiver := spawnMsg(t, helpers.PeerSpec{})
+	receiver := spawnMsg(t, proc.PeerSpec{})
 	receiver.Must(t, "1:0123456789", "rcv %d 64 0 %#x", id, IPC_NOWAIT)
 	ds = stat(t, id)
 	if ds.Qnum != 1 || ds.Cbytes != 20 || ds.Lspid != int32(sender.Pid) || ds.Lrpid != int32(receiver.Pid) {
@@ -61,7 +62,7 @@ func TestStatAfterPeersSendAndReceive(t *testing.T) {
 	requireTime(t, "msg_rtime after the peer's msgrcv", ds.Rtime, from)
 
 	// "Last" is the last: a third process sends, the first receives.
-	third := spawnMsg(t, helpers.PeerSpec{})
+	third := spawnMsg(t, proc.PeerSpec{})
 	third.Must(t, "ok", "snd %d 3 x 0", id)
 	sender.Must(t, "2:01234567890123456789", "rcv %d 64 0 0", id)
 	if ds = stat(t, id); ds.Qnum != 1 || ds.Cbytes != 1 || ds.Lspid != int32(third.Pid) || ds.Lrpid != int32(sender.Pid) {
@@ -79,7 +80,7 @@ func TestStatAfterPeersSendAndReceive(t *testing.T) {
 // kernel records.
 func TestLrpidFromAnotherThread(t *testing.T) {
 	id := mkQueue(t, 0o600)
-	recv := spawnMsg(t, helpers.PeerSpec{})
+	recv := spawnMsg(t, proc.PeerSpec{})
 	mustSnd(t, id, 1, "queued")
 	recv.start(t, "rcv-thread %d 16 0", id)
 	tid := recv.tid(t)
@@ -111,25 +112,25 @@ func TestQbytesLowerAndRaise(t *testing.T) {
 	l := readLimits(t)
 	id := mkQueue(t, 0o600)
 	err := setQbytes(t, id, uint64(l.Mnb)+1)
-	if helpers.HasCap(unix.CAP_SYS_RESOURCE) {
+	if sys.HasCap(unix.CAP_SYS_RESOURCE) {
 		if err != nil {
-			t.Fatalf("IPC_SET msg_qbytes msgmnb+1 with CAP_SYS_RESOURCE: %s", helpers.ErrnoName(err))
+			t.Fatalf("IPC_SET msg_qbytes msgmnb+1 with CAP_SYS_RESOURCE: %s", sys.ErrnoName(err))
 		}
 		t.Log("has CAP_SYS_RESOURCE: msg_qbytes above msgmnb allowed")
 	} else {
-		helpers.RequireErrno(t, err, unix.EPERM, "IPC_SET msg_qbytes msgmnb+1 without CAP_SYS_RESOURCE")
+		sys.RequireErrno(t, err, unix.EPERM, "IPC_SET msg_qbytes msgmnb+1 without CAP_SYS_RESOURCE")
 		if q := stat(t, id).Qbytes; q != uint64(l.Mnb) {
 			t.Fatalf("msg_qbytes %d after the refused IPC_SET, want %d", q, l.Mnb)
 		}
 	}
 
 	if err := setQbytes(t, id, 100); err != nil {
-		t.Fatalf("IPC_SET msg_qbytes 100: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET msg_qbytes 100: %s", sys.ErrnoName(err))
 	}
 	if q := stat(t, id).Qbytes; q != 100 {
 		t.Fatalf("msg_qbytes %d after IPC_SET 100", q)
 	}
-	peer := spawnMsg(t, helpers.PeerSpec{})
+	peer := spawnMsg(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "sndn %d 1 60 %#x", id, IPC_NOWAIT)
 	peer.Must(t, "EAGAIN", "sndn %d 1 41 %#x", id, IPC_NOWAIT)
 	peer.Must(t, "ok", "sndn %d 1 40 %#x", id, IPC_NOWAIT)
@@ -138,12 +139,12 @@ func TestQbytesLowerAndRaise(t *testing.T) {
 	peer.start(t, "sndn %d 1 30 0", id)
 	peer.requireBlocked(t, sndWait, "msgsnd of 30 bytes to a queue at its msg_qbytes of 100")
 	if err := setQbytes(t, id, 130); err != nil {
-		t.Fatalf("IPC_SET msg_qbytes 130: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET msg_qbytes 130: %s", sys.ErrnoName(err))
 	}
 	peer.Expect(t, "ok")
 	requireQueued(t, id, 3, 130, "after msg_qbytes was raised to 130")
 	if err := setQbytes(t, id, uint64(l.Mnb)); err != nil {
-		t.Fatalf("IPC_SET msg_qbytes back to msgmnb: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET msg_qbytes back to msgmnb: %s", sys.ErrnoName(err))
 	}
 }
 
@@ -153,15 +154,15 @@ func TestIPCSetOwnerAndMode(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	from := time.Now().Unix()
 	ds := stat(t, id)
-	ds.Perm.Uid, ds.Perm.Gid, ds.Perm.Mode = helpers.OtherUser, helpers.OtherUser, 0o7644
+	ds.Perm.Uid, ds.Perm.Gid, ds.Perm.Mode = sys.OtherUser, sys.OtherUser, 0o7644
 	if err := Set(id, &ds); err != nil {
-		t.Fatalf("IPC_SET: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET: %s", sys.ErrnoName(err))
 	}
 	got := stat(t, id)
 	uid := uint32(os.Geteuid())
-	if p := got.Perm; p.Uid != helpers.OtherUser || p.Gid != helpers.OtherUser || p.Cuid != uid || p.Mode&0o7777 != 0o644 {
+	if p := got.Perm; p.Uid != sys.OtherUser || p.Gid != sys.OtherUser || p.Cuid != uid || p.Mode&0o7777 != 0o644 {
 		t.Fatalf("after IPC_SET: uid %d gid %d cuid %d mode %#o; want %d %d %d 0644",
-			p.Uid, p.Gid, p.Cuid, p.Mode, helpers.OtherUser, helpers.OtherUser, uid)
+			p.Uid, p.Gid, p.Cuid, p.Mode, sys.OtherUser, sys.OtherUser, uid)
 	}
 	requireTime(t, "msg_ctime after IPC_SET", got.Ctime, from)
 }
@@ -175,22 +176,22 @@ func TestInfoAndStatByIndex(t *testing.T) {
 	l := readLimits(t)
 	_, info, err := Info(IPC_INFO)
 	if err != nil {
-		t.Fatalf("IPC_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_INFO: %s", sys.ErrnoName(err))
 	}
 	if info.Max != int32(l.Max) || info.Mnb != int32(l.Mnb) || info.Mni != int32(l.Mni) || info.Ssz != 16 {
 		t.Fatalf("IPC_INFO: msgmax %d msgmnb %d msgmni %d msgssz %d; want %d %d %d 16", info.Max, info.Mnb, info.Mni, info.Ssz, l.Max, l.Mnb, l.Mni)
 	}
 	_, before, err := Info(MSG_INFO)
 	if err != nil {
-		t.Fatalf("MSG_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("MSG_INFO: %s", sys.ErrnoName(err))
 	}
 	id := mkQueue(t, 0o600)
-	peer := spawnMsg(t, helpers.PeerSpec{})
+	peer := spawnMsg(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "sndseq %d 1:0123456789,2:01234567890123456789", id)
 	peer.Must(t, "ok", "snd %d 3 - 0", id)
 	maxIdx, after, err := Info(MSG_INFO)
 	if err != nil {
-		t.Fatalf("MSG_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("MSG_INFO: %s", sys.ErrnoName(err))
 	}
 	// Counts are the namespace's: exact only where no other package's
 	// tests make queues in it at the same time.
@@ -215,7 +216,7 @@ func TestInfoAndStatByIndex(t *testing.T) {
 		t.Fatalf("MSG_STAT over indexes 0..%d did not find queue %d", maxIdx, id)
 	}
 	_, _, err = StatIndex(maxIdx+1, MSG_STAT)
-	helpers.RequireErrno(t, err, unix.EINVAL, "MSG_STAT of an index past the highest in use")
+	sys.RequireErrno(t, err, unix.EINVAL, "MSG_STAT of an index past the highest in use")
 }
 
 // Calls on an identifier that is negative, was never made or was removed
@@ -225,25 +226,25 @@ func TestInvalidIdentifiersAndCommands(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	removed, err := Get(unix.IPC_PRIVATE, 0o600)
 	if err != nil {
-		t.Fatalf("msgget: %s", helpers.ErrnoName(err))
+		t.Fatalf("msgget: %s", sys.ErrnoName(err))
 	}
 	if err := Remove(removed); err != nil {
-		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_RMID: %s", sys.ErrnoName(err))
 	}
 	for _, bad := range []int{-1, removed, 0x7ffffff0} {
 		what := " on msqid " + strconv.Itoa(bad)
-		helpers.RequireErrno(t, Snd(bad, 1, []byte("x"), IPC_NOWAIT), unix.EINVAL, "msgsnd"+what)
+		sys.RequireErrno(t, Snd(bad, 1, []byte("x"), IPC_NOWAIT), unix.EINVAL, "msgsnd"+what)
 		_, _, err := Rcv(bad, 16, 0, IPC_NOWAIT)
-		helpers.RequireErrno(t, err, unix.EINVAL, "msgrcv"+what)
+		sys.RequireErrno(t, err, unix.EINVAL, "msgrcv"+what)
 		_, err = Stat(bad)
-		helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT"+what)
+		sys.RequireErrno(t, err, unix.EINVAL, "IPC_STAT"+what)
 		ds := stat(t, id)
-		helpers.RequireErrno(t, Set(bad, &ds), unix.EINVAL, "IPC_SET"+what)
-		helpers.RequireErrno(t, Remove(bad), unix.EINVAL, "IPC_RMID"+what)
+		sys.RequireErrno(t, Set(bad, &ds), unix.EINVAL, "IPC_SET"+what)
+		sys.RequireErrno(t, Remove(bad), unix.EINVAL, "IPC_RMID"+what)
 	}
 	for _, cmd := range []int{-1, 4, 1000} {
 		_, err := ctl(id, cmd, nil)
-		helpers.RequireErrno(t, err, unix.EINVAL, "msgctl command "+strconv.Itoa(cmd))
+		sys.RequireErrno(t, err, unix.EINVAL, "msgctl command "+strconv.Itoa(cmd))
 	}
 }
 
@@ -255,11 +256,11 @@ func badPages(t *testing.T) (edge, none uintptr) {
 	page := os.Getpagesize()
 	mem, err := unix.Mmap(-1, 0, 2*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
-		t.Fatalf("mmap: %s", helpers.ErrnoName(err))
+		t.Fatalf("mmap: %s", sys.ErrnoName(err))
 	}
 	t.Cleanup(func() { unix.Munmap(mem) })
 	if err := unix.Mprotect(mem[page:], unix.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %s", helpers.ErrnoName(err))
+		t.Fatalf("mprotect: %s", sys.ErrnoName(err))
 	}
 	SetType(mem[page-HeaderLen:page], 1)
 	base := uintptr(unsafe.Pointer(&mem[0]))
@@ -274,33 +275,33 @@ func badPages(t *testing.T) (edge, none uintptr) {
 func TestBadAddressesFailEFAULT(t *testing.T) {
 	edge, none := badPages(t)
 	id := mkQueue(t, 0o600)
-	_, err := helpers.Syscall(unix.SYS_MSGSND, uintptr(id), none, 1, IPC_NOWAIT)
-	helpers.RequireErrno(t, err, unix.EFAULT, "msgsnd with an unreadable msgbuf")
-	_, err = helpers.Syscall(unix.SYS_MSGSND, uintptr(id), edge, 1, IPC_NOWAIT)
-	helpers.RequireErrno(t, err, unix.EFAULT, "msgsnd with a readable mtype and an unreadable text")
-	if _, err = helpers.Syscall(unix.SYS_MSGSND, uintptr(id), edge, 0, IPC_NOWAIT); err != nil {
-		t.Fatalf("empty msgsnd with a readable mtype before an unreadable page: %s", helpers.ErrnoName(err))
+	_, err := sys.Syscall(unix.SYS_MSGSND, uintptr(id), none, 1, IPC_NOWAIT)
+	sys.RequireErrno(t, err, unix.EFAULT, "msgsnd with an unreadable msgbuf")
+	_, err = sys.Syscall(unix.SYS_MSGSND, uintptr(id), edge, 1, IPC_NOWAIT)
+	sys.RequireErrno(t, err, unix.EFAULT, "msgsnd with a readable mtype and an unreadable text")
+	if _, err = sys.Syscall(unix.SYS_MSGSND, uintptr(id), edge, 0, IPC_NOWAIT); err != nil {
+		t.Fatalf("empty msgsnd with a readable mtype before an unreadable page: %s", sys.ErrnoName(err))
 	}
 	requireQueued(t, id, 1, 0, "after the failed msgsnd calls and an empty message")
 
 	mustSnd(t, id, 2, "lost")
-	_, err = helpers.Syscall(unix.SYS_MSGRCV, uintptr(id), none, 16, 0, IPC_NOWAIT)
-	helpers.RequireErrno(t, err, unix.EFAULT, "msgrcv into an unwritable msgbuf")
-	_, err = helpers.Syscall(unix.SYS_MSGRCV, uintptr(id), none, 16, 0, IPC_NOWAIT)
-	helpers.RequireErrno(t, err, unix.EFAULT, "a second msgrcv into an unwritable msgbuf")
+	_, err = sys.Syscall(unix.SYS_MSGRCV, uintptr(id), none, 16, 0, IPC_NOWAIT)
+	sys.RequireErrno(t, err, unix.EFAULT, "msgrcv into an unwritable msgbuf")
+	_, err = sys.Syscall(unix.SYS_MSGRCV, uintptr(id), none, 16, 0, IPC_NOWAIT)
+	sys.RequireErrno(t, err, unix.EFAULT, "a second msgrcv into an unwritable msgbuf")
 	requireQueued(t, id, 0, 0, "after two msgrcv calls into an unwritable buffer")
 
 	for _, c := range []struct {
 		what    string
 		id, cmd int
 	}{{"IPC_STAT", id, unix.IPC_STAT}, {"IPC_SET", id, unix.IPC_SET}, {"IPC_INFO", 0, IPC_INFO}, {"MSG_INFO", 0, MSG_INFO}} {
-		_, err := helpers.Syscall(unix.SYS_MSGCTL, uintptr(c.id), uintptr(c.cmd), none)
-		helpers.RequireErrno(t, err, unix.EFAULT, "msgctl "+c.what+" with an inaccessible buffer")
+		_, err := sys.Syscall(unix.SYS_MSGCTL, uintptr(c.id), uintptr(c.cmd), none)
+		sys.RequireErrno(t, err, unix.EFAULT, "msgctl "+c.what+" with an inaccessible buffer")
 	}
 }
 
 // ownIPCNamespace reports whether the tests run in an IPC namespace of
-// their own: helpers.OwnIPCNamespace made it, so the parent process (the
+// their own: proc.OwnIPCNamespace made it, so the parent process (the
 // copy of the test binary that did) is in another one.
 func ownIPCNamespace() bool {
 	self, err1 := os.Readlink("/proc/self/ns/ipc")
@@ -319,7 +320,7 @@ func TestMsgmniBoundsQueuesENOSPC(t *testing.T) {
 	l := readLimits(t)
 	_, info, err := Info(MSG_INFO)
 	if err != nil {
-		t.Fatalf("MSG_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("MSG_INFO: %s", sys.ErrnoName(err))
 	}
 	setMni := func(n int) error { return os.WriteFile("/proc/sys/kernel/msgmni", []byte(strconv.Itoa(n)), 0) }
 	if err := setMni(int(info.Pool) + 1); err != nil {
@@ -335,5 +336,5 @@ func TestMsgmniBoundsQueuesENOSPC(t *testing.T) {
 	if err == nil {
 		Remove(id)
 	}
-	helpers.RequireErrno(t, err, unix.ENOSPC, "msgget(IPC_PRIVATE) with msgmni queues in use")
+	sys.RequireErrno(t, err, unix.ENOSPC, "msgget(IPC_PRIVATE) with msgmni queues in use")
 }

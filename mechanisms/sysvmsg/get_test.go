@@ -10,7 +10,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // msgget's rules for keys (man 2 msgget): a missing key without IPC_CREAT
@@ -21,9 +22,9 @@ import (
 func TestMsggetKeys(t *testing.T) {
 	key, _ := newKey(t)
 	_, err := Get(key, 0)
-	helpers.RequireErrno(t, err, unix.ENOENT, "msgget of a missing key without IPC_CREAT")
+	sys.RequireErrno(t, err, unix.ENOENT, "msgget of a missing key without IPC_CREAT")
 	_, err = Get(key, 0o600)
-	helpers.RequireErrno(t, err, unix.ENOENT, "msgget of a missing key with only mode bits")
+	sys.RequireErrno(t, err, unix.ENOENT, "msgget of a missing key with only mode bits")
 
 	id := mkKeyedQueue(t, key, 0o640)
 	ds := stat(t, id)
@@ -31,21 +32,21 @@ func TestMsggetKeys(t *testing.T) {
 		t.Fatalf("IPC_STAT of the new queue: key %#x, mode %#o; want %#x, 0640", ds.Perm.Key, ds.Perm.Mode, key)
 	}
 	_, err = Get(key, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
-	helpers.RequireErrno(t, err, unix.EEXIST, "msgget(IPC_CREAT|IPC_EXCL) of an existing key")
+	sys.RequireErrno(t, err, unix.EEXIST, "msgget(IPC_CREAT|IPC_EXCL) of an existing key")
 	for _, flags := range []int{unix.IPC_CREAT | 0o600, 0, 0o600} {
 		if got, err := Get(key, flags); err != nil || got != id {
-			t.Fatalf("msgget(key, %#o) of an existing queue: %d, %s; want %d", flags, got, helpers.ErrnoName(err), id)
+			t.Fatalf("msgget(key, %#o) of an existing queue: %d, %s; want %d", flags, got, sys.ErrnoName(err), id)
 		}
 	}
 	// Another process finds the same queue by the key.
-	peer := spawnMsg(t, helpers.PeerSpec{})
+	peer := spawnMsg(t, proc.PeerSpec{})
 	peer.Must(t, strconv.Itoa(id), "get %d 0", key)
 
 	a := mkQueue(t, 0o600)
 	b := mkQueue(t, 0o600) // IPC_EXCL with IPC_PRIVATE: still new
 	c, err := Get(unix.IPC_PRIVATE, 0o600)
 	if err != nil {
-		t.Fatalf("msgget(IPC_PRIVATE, 0600) without IPC_CREAT: %s", helpers.ErrnoName(err))
+		t.Fatalf("msgget(IPC_PRIVATE, 0600) without IPC_CREAT: %s", sys.ErrnoName(err))
 	}
 	removeAtEnd(t, c)
 	if a == b || a == c || b == c || a == id || b == id || c == id {
@@ -61,7 +62,7 @@ func TestMsggetKeys(t *testing.T) {
 // different id or file; only the low 8 bits of id count. Two unrelated
 // processes meet at one queue through it.
 func TestFtokKeys(t *testing.T) {
-	dir := helpers.Dir(t)
+	dir := proc.Dir(t)
 	path, other, link := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "link")
 	for _, p := range []string{path, other} {
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
@@ -75,7 +76,7 @@ func TestFtokKeys(t *testing.T) {
 		t.Helper()
 		k, err := Ftok(p, id)
 		if err != nil {
-			t.Fatalf("ftok(%s, %d): %s", p, id, helpers.ErrnoName(err))
+			t.Fatalf("ftok(%s, %d): %s", p, id, sys.ErrnoName(err))
 		}
 		return k
 	}
@@ -96,10 +97,10 @@ func TestFtokKeys(t *testing.T) {
 		t.Fatalf("ftok of two files in one directory gave the same key %#x", k)
 	}
 	_, err := Ftok(filepath.Join(dir, "missing"), 'm')
-	helpers.RequireErrno(t, err, unix.ENOENT, "ftok of a missing file")
+	sys.RequireErrno(t, err, unix.ENOENT, "ftok of a missing file")
 
 	// Both peers compute the key; one creates, the other finds.
-	a, b := spawnMsg(t, helpers.PeerSpec{}), spawnMsg(t, helpers.PeerSpec{})
+	a, b := spawnMsg(t, proc.PeerSpec{}), spawnMsg(t, proc.PeerSpec{})
 	ka, kb := a.Ask(t, "ftok %s %d", path, 'm'), b.Ask(t, "ftok %s %d", link, 'm')
 	if ka != strconv.Itoa(k) || kb != ka {
 		t.Fatalf("peers' ftok: %s and %s; the test's %d", ka, kb, k)
@@ -119,7 +120,7 @@ func TestFtokKeys(t *testing.T) {
 // (id & 0xff) << 24, as a 32-bit key_t, checked against the stat fields,
 // and against glibc's own ftok where python3 can call it.
 func TestFtokFormula(t *testing.T) {
-	path := filepath.Join(helpers.Dir(t), "k")
+	path := filepath.Join(proc.Dir(t), "k")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestFtokFormula(t *testing.T) {
 	for i, id := range ids {
 		got, err := Ftok(path, id)
 		if err != nil {
-			t.Fatalf("ftok: %s", helpers.ErrnoName(err))
+			t.Fatalf("ftok: %s", sys.ErrnoName(err))
 		}
 		want := int64(st.Ino&0xffff) | int64(st.Dev&0xff)<<16 | int64(id&0xff)<<24
 		if want >= 1<<31 {

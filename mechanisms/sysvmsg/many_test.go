@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // Numbered messages for the many-process test: the text is the sender's
@@ -32,39 +33,39 @@ func numbered(buf []byte, sender, seq int) []byte {
 func init() {
 	// msg-sender ID SENDER COUNT: says "ready", awaits "go", then sends
 	// COUNT numbered messages, sleeping whenever the queue is full.
-	helpers.Register("msg-sender", func(args []string) int {
+	proc.Register("msg-sender", func(args []string) int {
 		id, sender, count := atoi(args[0]), atoi(args[1]), atoi(args[2])
 		buf := make([]byte, HeaderLen+8+57)
-		helpers.Tell("ready")
-		helpers.AwaitLine("go")
+		proc.Tell("ready")
+		proc.AwaitLine("go")
 		for seq := range count {
-			helpers.Check(SndBuf(id, numbered(buf, sender, seq), 0), fmt.Sprintf("send message %d", seq))
+			proc.Check(SndBuf(id, numbered(buf, sender, seq), 0), fmt.Sprintf("send message %d", seq))
 		}
 		return 0
 	})
 	// msg-receiver ID FILE: receives with msgtyp 0 until a message of
 	// stopType, checking each message whole, and writes the (sender, seq)
 	// of each, in the order received, to FILE.
-	helpers.Register("msg-receiver", func(args []string) int {
+	proc.Register("msg-receiver", func(args []string) int {
 		id, path := atoi(args[0]), args[1]
 		buf := make([]byte, HeaderLen+8+57)
 		want := make([]byte, len(buf))
 		var log []byte
-		helpers.Tell("ready")
+		proc.Tell("ready")
 		for {
 			n, err := RcvBuf(id, buf, 0, 0)
-			helpers.Check(err, "receive")
+			proc.Check(err, "receive")
 			if TypeOf(buf) == stopType {
-				helpers.Check(os.WriteFile(path, log, 0o644), "write the log")
+				proc.Check(os.WriteFile(path, log, 0o644), "write the log")
 				return 0
 			}
 			if n < 8 {
-				helpers.Fatalf("message of %d bytes", n)
+				proc.Fatalf("message of %d bytes", n)
 			}
 			text := buf[HeaderLen : HeaderLen+n]
 			sender, seq := int(binary.LittleEndian.Uint32(text)), int(binary.LittleEndian.Uint32(text[4:]))
 			if w := numbered(want, sender, seq); string(w) != string(buf[:HeaderLen+n]) {
-				helpers.Fatalf("message %d of sender %d (type %d, %d bytes) arrived changed", seq, sender, TypeOf(buf), n)
+				proc.Fatalf("message %d of sender %d (type %d, %d bytes) arrived changed", seq, sender, TypeOf(buf), n)
 			}
 			log = append(log, text[:8]...)
 		}
@@ -73,7 +74,7 @@ func init() {
 
 func atoi(s string) int {
 	n, err := strconv.Atoi(s)
-	helpers.Check(err, "argument "+s)
+	proc.Check(err, "argument "+s)
 	return n
 }
 
@@ -84,16 +85,16 @@ func atoi(s string) int {
 func TestManySendersAndReceivers(t *testing.T) {
 	const senders, receivers, count = 3, 2, 2000
 	id := mkQueue(t, 0o600)
-	dir := helpers.Dir(t)
-	var recvs, sends []*helpers.Peer
+	dir := proc.Dir(t)
+	var recvs, sends []*proc.Peer
 	for r := range receivers {
 		path := filepath.Join(dir, "received."+strconv.Itoa(r))
-		p := helpers.Spawn(t, "msg-receiver", helpers.PeerSpec{Args: []string{strconv.Itoa(id), path}})
+		p := proc.Spawn(t, "msg-receiver", proc.PeerSpec{Args: []string{strconv.Itoa(id), path}})
 		p.Expect(t, "ready")
 		recvs = append(recvs, p)
 	}
 	for s := range senders {
-		p := helpers.Spawn(t, "msg-sender", helpers.PeerSpec{Args: []string{strconv.Itoa(id), strconv.Itoa(s), strconv.Itoa(count)}})
+		p := proc.Spawn(t, "msg-sender", proc.PeerSpec{Args: []string{strconv.Itoa(id), strconv.Itoa(s), strconv.Itoa(count)}})
 		p.Expect(t, "ready")
 		sends = append(sends, p)
 	}
@@ -106,7 +107,7 @@ func TestManySendersAndReceivers(t *testing.T) {
 	// Every message is queued or taken by now; the stops come after them.
 	for range receivers {
 		if err := Snd(id, stopType, nil, 0); err != nil {
-			t.Fatalf("send stop: %s", helpers.ErrnoName(err))
+			t.Fatalf("send stop: %s", sys.ErrnoName(err))
 		}
 	}
 	seen := make([][]int, senders)

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // msgrcv flags and msgctl commands (linux/msg.h, linux/ipc.h) that
@@ -47,7 +47,7 @@ type Msginfo struct {
 
 // Get is msgget(2).
 func Get(key, flags int) (int, error) {
-	id, err := helpers.Syscall(unix.SYS_MSGGET, uintptr(key), uintptr(flags))
+	id, err := sys.Syscall(unix.SYS_MSGGET, uintptr(key), uintptr(flags))
 	return int(id), err
 }
 
@@ -68,7 +68,7 @@ func SndBuf(id int, buf []byte, flags int) error {
 	if len(buf) < HeaderLen {
 		return unix.EINVAL
 	}
-	_, err := helpers.Syscall(unix.SYS_MSGSND, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(flags))
+	_, err := sys.Syscall(unix.SYS_MSGSND, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(flags))
 	return err
 }
 
@@ -77,7 +77,7 @@ func SndBufOnce(id int, buf []byte, flags int) error {
 	if len(buf) < HeaderLen {
 		return unix.EINVAL
 	}
-	_, err := helpers.SyscallOnce(unix.SYS_MSGSND, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(flags))
+	_, err := sys.SyscallOnce(unix.SYS_MSGSND, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(flags))
 	return err
 }
 
@@ -89,7 +89,7 @@ func RcvBuf(id int, buf []byte, msgtyp, flags int) (int, error) {
 	if len(buf) < HeaderLen {
 		return 0, unix.EINVAL
 	}
-	n, err := helpers.Syscall(unix.SYS_MSGRCV, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(msgtyp), uintptr(flags))
+	n, err := sys.Syscall(unix.SYS_MSGRCV, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(msgtyp), uintptr(flags))
 	return checkLen(int(n), len(buf)-HeaderLen, err)
 }
 
@@ -107,7 +107,7 @@ func RcvBufOnce(id int, buf []byte, msgtyp, flags int) (int, error) {
 	if len(buf) < HeaderLen {
 		return 0, unix.EINVAL
 	}
-	n, err := helpers.SyscallOnce(unix.SYS_MSGRCV, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(msgtyp), uintptr(flags))
+	n, err := sys.SyscallOnce(unix.SYS_MSGRCV, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(msgtyp), uintptr(flags))
 	return checkLen(int(n), len(buf)-HeaderLen, err)
 }
 
@@ -132,7 +132,7 @@ func Rcv(id, size, msgtyp, flags int) (mtype int, text []byte, err error) {
 
 // ctl is msgctl(2).
 func ctl(id, cmd int, buf unsafe.Pointer) (int, error) {
-	r, err := helpers.Syscall(unix.SYS_MSGCTL, uintptr(id), uintptr(cmd), uintptr(buf))
+	r, err := sys.Syscall(unix.SYS_MSGCTL, uintptr(id), uintptr(cmd), uintptr(buf))
 	return int(r), err
 }
 

@@ -7,7 +7,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A process of another user gets what the queue's mode grants "others"
@@ -17,8 +18,8 @@ import (
 // EACCES, not a message); 0600 grants neither, 0644 reading only, 0622
 // writing only, 0666 both.
 func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnMsg(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
 		mode           int
 		snd, rcv, stat string
@@ -33,7 +34,7 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 		check := func(got, want, what string) {
 			t.Helper()
 			if got != want {
-				t.Errorf("uid %d, queue mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
+				t.Errorf("uid %d, queue mode %#o: %s: %s, want %s", sys.OtherUser, c.mode, what, got, want)
 			}
 		}
 		check(other.Ask(t, "rcv %d 16 0 %#x", id, IPC_NOWAIT), c.rcv, "msgrcv")
@@ -58,8 +59,8 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 // the existing queue, is EACCES; on a 0644 queue, asking for read is
 // granted and for write is not.
 func TestMsggetByKeyChecksTheRequestedPermissions(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnMsg(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
 		mode, flags int
 		ok          bool
@@ -79,7 +80,7 @@ func TestMsggetByKeyChecksTheRequestedPermissions(t *testing.T) {
 			want = strconv.Itoa(id)
 		}
 		if got := other.Ask(t, "get %d %d", key, c.flags); got != want {
-			t.Errorf("uid %d: msgget of a %#o queue with flags %#o: %s, want %s", helpers.OtherUser, c.mode, c.flags, got, want)
+			t.Errorf("uid %d: msgget of a %#o queue with flags %#o: %s, want %s", sys.OtherUser, c.mode, c.flags, got, want)
 		}
 	}
 }
@@ -88,22 +89,22 @@ func TestMsggetByKeyChecksTheRequestedPermissions(t *testing.T) {
 // mode: another user gets EPERM even on a 0666 queue, until IPC_SET makes
 // it the owner, after which it may change the mode and remove the queue.
 func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnMsg(t, proc.PeerSpec{Credential: cred})
 	id := mkQueue(t, 0o666)
 	other.Must(t, "EPERM", "chmod %d %d", id, 0o600)
 	other.Must(t, "EPERM", "rmid %d", id)
 
 	ds := stat(t, id)
-	ds.Perm.Uid = helpers.OtherUser
+	ds.Perm.Uid = sys.OtherUser
 	if err := Set(id, &ds); err != nil {
-		t.Fatalf("IPC_SET uid %d: %s", helpers.OtherUser, helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET uid %d: %s", sys.OtherUser, sys.ErrnoName(err))
 	}
 	other.Must(t, "ok", "chmod %d %d", id, 0o600)
 	other.Must(t, "0600", "stat %d", id) // the owner's bits now apply to it
 	other.Must(t, "ok", "rmid %d", id)
 	_, err := Stat(id)
-	helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the new owner removed the queue")
+	sys.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the new owner removed the queue")
 }
 
 // IPC_SET re-checks the processes asleep on the queue: a receiver of
@@ -113,13 +114,13 @@ func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
 // asleep on a full queue sleeps on through the IPC_SET and fails with
 // EACCES only when a message leaves and it tries again.
 func TestIPCSetWakesSleepersItExcludes(t *testing.T) {
-	cred := helpers.OtherUID(t)
+	cred := sys.OtherUID(t)
 	empty, full := mkQueue(t, 0o666), mkQueue(t, 0o666)
 	n := fill(t, full)
-	recv := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	recv := spawnMsg(t, proc.PeerSpec{Credential: cred})
 	recv.start(t, "rcv %d 16 0 0", empty)
 	recv.requireBlocked(t, rcvWait, "another user's msgrcv on an empty 0666 queue")
-	sender := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	sender := spawnMsg(t, proc.PeerSpec{Credential: cred})
 	sender.start(t, "snd %d 1 x 0", full)
 	sender.requireBlocked(t, sndWait, "another user's msgsnd to a full 0666 queue")
 
@@ -127,7 +128,7 @@ func TestIPCSetWakesSleepersItExcludes(t *testing.T) {
 		ds := stat(t, id)
 		ds.Perm.Mode = 0o600
 		if err := Set(id, &ds); err != nil {
-			t.Fatalf("IPC_SET mode 0600: %s", helpers.ErrnoName(err))
+			t.Fatalf("IPC_SET mode 0600: %s", sys.ErrnoName(err))
 		}
 	}
 	recv.Expect(t, "EACCES")
@@ -145,12 +146,12 @@ func TestIPCSetWakesSleepersItExcludes(t *testing.T) {
 // (Linux 4.17) does not: another user gets EACCES and the id respectively
 // for a 0600 queue.
 func TestMsgStatAnySkipsThePermissionCheck(t *testing.T) {
-	helpers.RequireKernel(t, "4.17", "MSG_STAT_ANY")
-	cred := helpers.OtherUID(t)
+	sys.RequireKernel(t, "4.17", "MSG_STAT_ANY")
+	cred := sys.OtherUID(t)
 	id := mkQueue(t, 0o600)
 	maxIdx, _, err := Info(IPC_INFO)
 	if err != nil {
-		t.Fatalf("IPC_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_INFO: %s", sys.ErrnoName(err))
 	}
 	index := -1
 	for i := 0; i <= maxIdx; i++ {
@@ -161,7 +162,7 @@ func TestMsgStatAnySkipsThePermissionCheck(t *testing.T) {
 	if index < 0 {
 		t.Fatalf("MSG_STAT over indexes 0..%d did not find queue %d", maxIdx, id)
 	}
-	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
+	other := spawnMsg(t, proc.PeerSpec{Credential: cred})
 	other.Must(t, "EACCES", "statidx %d %d", index, MSG_STAT)
 	other.Must(t, strconv.Itoa(id), "statidx %d %d", index, MSG_STAT_ANY)
 }

@@ -6,7 +6,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A queue has kernel persistence: a process creates it by key, sends
@@ -17,7 +18,7 @@ import (
 // again with the key is a new, empty one.
 func TestQueueOutlivesItsCreator(t *testing.T) {
 	key, _ := newKey(t)
-	creator := spawnMsg(t, helpers.PeerSpec{})
+	creator := spawnMsg(t, proc.PeerSpec{})
 	idStr := creator.Ask(t, "get %d %#o", key, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
 	id, err := strconv.Atoi(idStr)
 	if err != nil {
@@ -29,28 +30,28 @@ func TestQueueOutlivesItsCreator(t *testing.T) {
 	creator.RequireExit(t, 0)
 
 	if got, err := Get(key, 0); err != nil || got != id {
-		t.Fatalf("msgget(key, 0) after the creator exited: %d, %s; want %d", got, helpers.ErrnoName(err), id)
+		t.Fatalf("msgget(key, 0) after the creator exited: %d, %s; want %d", got, sys.ErrnoName(err), id)
 	}
 	ds := stat(t, id)
 	if ds.Qnum != 3 || ds.Lspid != int32(creator.Pid) || ds.Perm.Key != int32(key) {
 		t.Fatalf("IPC_STAT after the creator exited: msg_qnum %d, msg_lspid %d, key %#x; want 3, %d, %#x",
 			ds.Qnum, ds.Lspid, ds.Perm.Key, creator.Pid, key)
 	}
-	reader := spawnMsg(t, helpers.PeerSpec{})
+	reader := spawnMsg(t, proc.PeerSpec{})
 	reader.Must(t, "1:first", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
 	reader.Must(t, "2:second", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
 
 	if err := Remove(id); err != nil {
-		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_RMID: %s", sys.ErrnoName(err))
 	}
 	_, err = Get(key, 0)
-	helpers.RequireErrno(t, err, unix.ENOENT, "msgget(key, 0) after IPC_RMID")
+	sys.RequireErrno(t, err, unix.ENOENT, "msgget(key, 0) after IPC_RMID")
 	reader.Must(t, "EINVAL", "rcv %d 16 0 %#x", id, IPC_NOWAIT)
 	reader.Must(t, "EINVAL", "snd %d 1 x %#x", id, IPC_NOWAIT)
 	_, err = Stat(id)
-	helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after IPC_RMID")
+	sys.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after IPC_RMID")
 	err = Remove(id)
-	helpers.RequireErrno(t, err, unix.EINVAL, "a second IPC_RMID")
+	sys.RequireErrno(t, err, unix.EINVAL, "a second IPC_RMID")
 
 	again := mkKeyedQueue(t, key, 0o600)
 	if again == id {
@@ -64,18 +65,18 @@ func TestQueueOutlivesItsCreator(t *testing.T) {
 func TestRemoveWakesSleepersWithEIDRM(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	fill(t, id)
-	recv := spawnMsg(t, helpers.PeerSpec{})
+	recv := spawnMsg(t, proc.PeerSpec{})
 	recv.start(t, "rcv %d 16 5 0", id) // type 5: none is queued
 	recv.requireBlocked(t, rcvWait, "msgrcv of an absent type")
-	recv2 := spawnMsg(t, helpers.PeerSpec{})
+	recv2 := spawnMsg(t, proc.PeerSpec{})
 	recv2.start(t, "rcv %d 16 -4 0", id)
 	recv2.requireBlocked(t, rcvWait, "msgrcv of msgtyp -4 with only type 9 queued")
-	sender := spawnMsg(t, helpers.PeerSpec{})
+	sender := spawnMsg(t, proc.PeerSpec{})
 	sender.start(t, "snd %d 1 x 0", id)
 	sender.requireBlocked(t, sndWait, "msgsnd to a full queue")
 
 	if err := Remove(id); err != nil {
-		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_RMID: %s", sys.ErrnoName(err))
 	}
 	recv.Expect(t, "EIDRM")
 	recv2.Expect(t, "EIDRM")

@@ -10,7 +10,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/table"
 )
 
 // Transport is the "Message Queues" row: a ping-pong channel of two SysV
@@ -27,14 +29,14 @@ import (
 // 100-byte messages) the two layouts were equal within noise, at about
 // 68k round trips per second with both processes on one CPU, the pipe
 // row's 70k in the same runs, and about 40k on two CPUs for all three.
-var Transport = helpers.Transport{
+var Transport = table.Transport{
 	Name:    "sysvmsg",
 	MaxSize: maxMsg,
 	Open:    open,
 	Attach:  attach,
 }
 
-func init() { helpers.RegisterTransport(Transport) }
+func init() { table.Register(Transport) }
 
 // Message types on a transport queue. The hang-up is an empty message of
 // a type of its own: of its own type so that Recv tells it from data by
@@ -141,7 +143,7 @@ func (e *Endpoint) Close() error {
 	return hangUp(e.Out)
 }
 
-// PeerGone is helpers.PeerWatcher: a queue does not notice that the
+// PeerGone is table.PeerWatcher: a queue does not notice that the
 // process on the other end has exited, so the harness says so, and the
 // endpoint queues a hang-up behind whatever the peer sent before it went,
 // for its own Recv to take.
@@ -169,62 +171,30 @@ func hangUp(id int) error {
 	return err
 }
 
-// snd and rcv are msgsnd and msgrcv, retried on EINTR. In a benchmark
-// loop's raw mode (helpers.RawIO) they are raw system calls, which spare
-// the runtime's syscall entry and exit: on one CPU, handing the P to
-// another thread while msgrcv sleeps costs more than the msgrcv.
-func (e *Endpoint) snd(buf []byte) error {
-	if !helpers.RawIO() {
-		return SndBuf(e.Out, buf, 0)
-	}
-	for {
-		_, _, errno := unix.RawSyscall6(unix.SYS_MSGSND, uintptr(e.Out), bufPtr(buf), uintptr(len(buf)-HeaderLen), 0, 0, 0)
-		switch errno {
-		case 0:
-			return nil
-		case unix.EINTR:
-			continue
-		default:
-			return errno
-		}
-	}
-}
+// snd and rcv are msgsnd and msgrcv, retried on EINTR; in a benchmark
+// loop's raw mode (sys.SetRawIO) they are raw system calls.
+func (e *Endpoint) snd(buf []byte) error { return SndBuf(e.Out, buf, 0) }
 
-func (e *Endpoint) rcv(buf []byte) (int, error) {
-	if !helpers.RawIO() {
-		return RcvBuf(e.In, buf, 0, 0)
-	}
-	for {
-		n, _, errno := unix.RawSyscall6(unix.SYS_MSGRCV, uintptr(e.In), bufPtr(buf), uintptr(len(buf)-HeaderLen), 0, 0, 0)
-		switch errno {
-		case 0:
-			return checkLen(int(n), len(buf)-HeaderLen, nil)
-		case unix.EINTR:
-			continue
-		default:
-			return 0, errno
-		}
-	}
-}
+func (e *Endpoint) rcv(buf []byte) (int, error) { return RcvBuf(e.In, buf, 0, 0) }
 
 // open makes the two queues (private, 0600), removed when the test ends,
 // after its peers have been reaped.
-func open(t testing.TB) (helpers.Endpoint, helpers.PeerSpec) {
+func open(t testing.TB) (table.Endpoint, proc.PeerSpec) {
 	t.Helper()
 	toPeer, fromPeer := newQueue(t), newQueue(t)
 	return NewEndpoint(fromPeer, toPeer),
-		helpers.PeerSpec{Args: []string{strconv.Itoa(toPeer), strconv.Itoa(fromPeer)}}
+		proc.PeerSpec{Args: []string{strconv.Itoa(toPeer), strconv.Itoa(fromPeer)}}
 }
 
 func newQueue(t testing.TB) int {
 	t.Helper()
 	id, err := Get(unix.IPC_PRIVATE, unix.IPC_CREAT|0o600)
 	if err != nil {
-		t.Fatalf("msgget(IPC_PRIVATE, IPC_CREAT|0600): %s", helpers.ErrnoName(err))
+		t.Fatalf("msgget(IPC_PRIVATE, IPC_CREAT|0600): %s", sys.ErrnoName(err))
 	}
 	t.Cleanup(func() {
 		if err := Remove(id); err != nil {
-			t.Errorf("remove message queue %d: %s", id, helpers.ErrnoName(err))
+			t.Errorf("remove message queue %d: %s", id, sys.ErrnoName(err))
 		}
 	})
 	return id
@@ -232,7 +202,7 @@ func newQueue(t testing.TB) int {
 
 // attach takes the queue ids from the args: the peer receives on the
 // test's to-peer queue and sends on its from-peer queue.
-func attach(args []string) (helpers.Endpoint, error) {
+func attach(args []string) (table.Endpoint, error) {
 	if len(args) != 2 {
 		return nil, fmt.Errorf("sysvmsg attach: want to-peer and from-peer queue ids, got %q", args)
 	}

@@ -7,39 +7,41 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/table"
 )
 
 // The transport contract, here in the package's own IPC namespace (the top
 // level runs it too, in the machine's).
-func TestTransportContract(t *testing.T) { helpers.TestTransport(t, Transport) }
+func TestTransportContract(t *testing.T) { table.Contract(t, Transport) }
 
 // The "transport-end" peer attaches to the transport with the args Open
 // gave and runs one command at a time: "recv N" answers the N-byte
 // message or the error, "send TEXT" answers ok or the error, "close"
 // closes its end.
 func init() {
-	helpers.Register("transport-end", func(args []string) int {
+	proc.Register("transport-end", func(args []string) int {
 		ep, err := Transport.Attach(args)
-		helpers.Check(err, "attach")
+		proc.Check(err, "attach")
 		for {
-			cmd := strings.Fields(helpers.Await())
+			cmd := strings.Fields(proc.Await())
 			switch {
 			case len(cmd) == 2 && cmd[0] == "recv":
 				buf := make([]byte, atoi(cmd[1]))
 				if err := ep.Recv(buf); err != nil {
-					helpers.Tell(helpers.ErrnoName(err))
+					proc.Tell(sys.ErrnoName(err))
 					continue
 				}
-				helpers.Tell(string(buf))
+				proc.Tell(string(buf))
 			case len(cmd) == 2 && cmd[0] == "send":
-				helpers.Tell(helpers.Answer(ep.Send([]byte(cmd[1]))))
+				proc.Tell(proc.Answer(ep.Send([]byte(cmd[1]))))
 			case len(cmd) == 1 && cmd[0] == "close":
-				helpers.Tell(helpers.Answer(ep.Close()))
+				proc.Tell(proc.Answer(ep.Close()))
 			case len(cmd) == 1 && cmd[0] == "exit":
 				return 0
 			default:
-				helpers.Fatalf("unknown command %q", cmd)
+				proc.Fatalf("unknown command %q", cmd)
 			}
 		}
 	})
@@ -48,7 +50,7 @@ func init() {
 func openEnd(t *testing.T) (*Endpoint, msgPeer) {
 	t.Helper()
 	ep, spec := Transport.Open(t)
-	return ep.(*Endpoint), msgPeer{helpers.Spawn(t, "transport-end", spec)}
+	return ep.(*Endpoint), msgPeer{proc.Spawn(t, "transport-end", spec)}
 }
 
 // The test's Close wakes the peer's Recv, asleep on an empty queue, with
@@ -58,21 +60,21 @@ func openEnd(t *testing.T) (*Endpoint, msgPeer) {
 func TestTransportCloseEndsPeerRecv(t *testing.T) {
 	ep, peer := openEnd(t)
 	if err := ep.Send([]byte("hello")); err != nil {
-		t.Fatalf("Send: %s", helpers.ErrnoName(err))
+		t.Fatalf("Send: %s", sys.ErrnoName(err))
 	}
 	peer.Must(t, "hello", "recv 5")
 	peer.start(t, "recv 5")
 	peer.requireBlocked(t, rcvWait, "the peer's Recv on an empty queue")
 	if err := ep.Close(); err != nil {
-		t.Fatalf("Close: %s", helpers.ErrnoName(err))
+		t.Fatalf("Close: %s", sys.ErrnoName(err))
 	}
 	peer.Expect(t, "EOF")
 	peer.Must(t, "EOF", "recv 5")
 
 	full, peer2 := openEnd(t)
 	n := fill(t, full.Out)
-	if err := helpers.Returns(t, "Close with the peer's queue full", full.Close); err != nil {
-		t.Fatalf("Close with the peer's queue full: %s", helpers.ErrnoName(err))
+	if err := sys.Returns(t, "Close with the peer's queue full", full.Close); err != nil {
+		t.Fatalf("Close with the peer's queue full: %s", sys.ErrnoName(err))
 	}
 	requireQueued(t, full.Out, uint64(n+1), stat(t, full.Out).Qbytes, "a full queue and the hang-up")
 	drain(t, full.Out, 9, MSG_NOERROR)
@@ -87,10 +89,10 @@ func TestTransportPeerCloseEndsRecv(t *testing.T) {
 	peer.Must(t, "ok", "close")
 	buf := make([]byte, 6)
 	if err := ep.Recv(buf); err != nil || string(buf) != "before" {
-		t.Fatalf("Recv: %q, %s; want \"before\"", buf, helpers.ErrnoName(err))
+		t.Fatalf("Recv: %q, %s; want \"before\"", buf, sys.ErrnoName(err))
 	}
 	if err := ep.Recv(buf); err != io.EOF {
-		t.Fatalf("Recv after the peer closed: %s, want EOF", helpers.ErrnoName(err))
+		t.Fatalf("Recv after the peer closed: %s, want EOF", sys.ErrnoName(err))
 	}
 }
 
@@ -108,23 +110,23 @@ func TestTransportPeerGone(t *testing.T) {
 	buf := make([]byte, 3)
 	for _, want := range []string{"abc", "def"} {
 		if err := ep.Recv(buf); err != nil || string(buf) != want {
-			t.Fatalf("Recv after the peer exited: %q, %s; want %q", buf, helpers.ErrnoName(err), want)
+			t.Fatalf("Recv after the peer exited: %q, %s; want %q", buf, sys.ErrnoName(err), want)
 		}
 	}
 	for range 2 {
-		if err := helpers.Returns(t, "Recv with the peer gone", func() error { return ep.Recv(buf) }); err != io.EOF {
-			t.Fatalf("Recv with the peer gone: %s, want EOF", helpers.ErrnoName(err))
+		if err := sys.Returns(t, "Recv with the peer gone", func() error { return ep.Recv(buf) }); err != io.EOF {
+			t.Fatalf("Recv with the peer gone: %s, want EOF", sys.ErrnoName(err))
 		}
 	}
 
 	ep2, peer2 := openEnd(t)
-	err := helpers.Blocks(t, "Recv on an empty queue", func() error { return ep2.Recv(buf) }, func() {
+	err := sys.Blocks(t, "Recv on an empty queue", func() error { return ep2.Recv(buf) }, func() {
 		peer2.Send(t, "exit")
 		peer2.RequireExit(t, 0)
 		ep2.PeerGone()
 	})
 	if err != io.EOF {
-		t.Fatalf("Recv asleep when the peer went: %s, want EOF", helpers.ErrnoName(err))
+		t.Fatalf("Recv asleep when the peer went: %s, want EOF", sys.ErrnoName(err))
 	}
 }
 
@@ -170,16 +172,16 @@ func TestTransportHangUpWaitsForRoom(t *testing.T) {
 	ep, _ := Transport.Open(t)
 	out := ep.(*Endpoint).Out
 	if err := setQbytes(t, out, 2); err != nil {
-		t.Fatalf("IPC_SET msg_qbytes 2: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET msg_qbytes 2: %s", sys.ErrnoName(err))
 	}
 	mustSnd(t, out, 9, "")
 	mustSnd(t, out, 9, "")
-	if err := helpers.Returns(t, "Close with msg_qbytes messages queued", ep.Close); err != nil {
-		t.Fatalf("Close: %s", helpers.ErrnoName(err))
+	if err := sys.Returns(t, "Close with msg_qbytes messages queued", ep.Close); err != nil {
+		t.Fatalf("Close: %s", sys.ErrnoName(err))
 	}
 	requireQueued(t, out, 2, 0, "after Close with no room")
 	mustRcv(t, out, 0, 9, 0, "9:")
-	got := helpers.Start("msgrcv of the hang-up", func() string {
+	got := sys.Start("msgrcv of the hang-up", func() string {
 		mtype, text, err := Rcv(out, 0, hangUpType, 0)
 		return message(mtype, text, err)
 	}).Wait(t)

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
 )
 
 // mixed is the queue every msgrcv-by-type case starts from, sent in this
@@ -19,7 +19,7 @@ const mixed = "3:a,1:b,2:c,1:d,3:e,2:f,5:g"
 // a mixed queue, sent by a peer, with IPC_NOWAIT until ENOMSG, and checks
 // the exact order received and what is left.
 func TestMsgrcvByType(t *testing.T) {
-	sender := spawnMsg(t, helpers.PeerSpec{})
+	sender := spawnMsg(t, proc.PeerSpec{})
 	for _, c := range []struct {
 		what          string
 		msgtyp, flags int
@@ -60,7 +60,7 @@ func TestMsgrcvByType(t *testing.T) {
 // it. The other messages stay queued in their order.
 func TestBlockedReceiverWaitsForItsType(t *testing.T) {
 	id := mkQueue(t, 0o600)
-	recv := spawnMsg(t, helpers.PeerSpec{})
+	recv := spawnMsg(t, proc.PeerSpec{})
 	recv.start(t, "rcv %d 16 2 0", id)
 	recv.requireBlocked(t, rcvWait, "msgrcv of type 2 on an empty queue")
 	mustSnd(t, id, 1, "one")
@@ -78,7 +78,7 @@ func TestBlockedReceiverWaitsForItsType(t *testing.T) {
 // |msgtyp| and not by a higher one.
 func TestBlockedReceiverWithNegativeType(t *testing.T) {
 	id := mkQueue(t, 0o600)
-	recv := spawnMsg(t, helpers.PeerSpec{})
+	recv := spawnMsg(t, proc.PeerSpec{})
 	recv.start(t, "rcv %d 16 -2 0", id)
 	recv.requireBlocked(t, rcvWait, "msgrcv of msgtyp -2 on an empty queue")
 	mustSnd(t, id, 3, "three")

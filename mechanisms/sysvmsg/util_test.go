@@ -13,7 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The kernel functions a thread blocked in msgrcv or msgsnd sleeps in
@@ -28,11 +29,11 @@ const (
 // answers each with one line: "ok", a number, a message as "TYPE:TEXT",
 // or the errno's name. Numbers may be written in any base Go's ParseInt
 // reads with base 0 (0x800, 0o600).
-func init() { helpers.Register("msg", msgRole) }
+func init() { proc.Register("msg", msgRole) }
 
 func msgRole([]string) int {
 	for {
-		cmd := helpers.AwaitCommand()
+		cmd := proc.AwaitCommand()
 		arg, num := cmd.Arg, cmd.Num
 		switch cmd[0] {
 		case "snd": // snd ID TYPE TEXT FLAGS ("-" for an empty text)
@@ -40,50 +41,50 @@ func msgRole([]string) int {
 			if text == "-" {
 				text = ""
 			}
-			helpers.Tell(helpers.Answer(Snd(num(1), num(2), []byte(text), num(4))))
+			proc.Tell(proc.Answer(Snd(num(1), num(2), []byte(text), num(4))))
 		case "sndn": // sndn ID TYPE SIZE FLAGS: SIZE bytes of filler
-			helpers.Tell(helpers.Answer(Snd(num(1), num(2), filler(num(3)), num(4))))
+			proc.Tell(proc.Answer(Snd(num(1), num(2), filler(num(3)), num(4))))
 		case "sndseq": // sndseq ID TYPE:TEXT,TYPE:TEXT,... in that order
-			helpers.Tell(helpers.Answer(sndSeq(num(1), arg(2))))
+			proc.Tell(proc.Answer(sndSeq(num(1), arg(2))))
 		case "rcv": // rcv ID SIZE MSGTYP FLAGS
 			mtype, text, err := Rcv(num(1), num(2), num(3), num(4))
-			helpers.Tell(message(mtype, text, err))
+			proc.Tell(message(mtype, text, err))
 		case "intr-rcv": // intr-rcv ID SIZE MSGTYP: see interrupted
 			id, buf, msgtyp := num(1), make([]byte, HeaderLen+num(2)), num(3)
-			helpers.Tell(interrupted(func() error { _, err := RcvBufOnce(id, buf, msgtyp, 0); return err }))
+			proc.Tell(interrupted(func() error { _, err := RcvBufOnce(id, buf, msgtyp, 0); return err }))
 		case "intr-snd": // intr-snd ID TYPE SIZE: see interrupted
 			id, buf := num(1), make([]byte, HeaderLen+num(3))
 			SetType(buf, num(2))
-			helpers.Tell(interrupted(func() error { return SndBufOnce(id, buf, 0) }))
+			proc.Tell(interrupted(func() error { return SndBufOnce(id, buf, 0) }))
 		case "rcv-thread": // rcv-thread ID SIZE MSGTYP: see rcvOnThread
-			helpers.Tell(rcvOnThread(num(1), num(2), num(3)))
+			proc.Tell(rcvOnThread(num(1), num(2), num(3)))
 		case "get": // get KEY FLAGS
-			helpers.Tell(helpers.Value(Get(num(1), num(2))))
+			proc.Tell(proc.Value(Get(num(1), num(2))))
 		case "ftok": // ftok PATH ID
-			helpers.Tell(helpers.Value(Ftok(arg(1), num(2))))
+			proc.Tell(proc.Value(Ftok(arg(1), num(2))))
 		case "stat": // stat ID: the mode's permission bits
 			ds, err := Stat(num(1))
 			if err != nil {
-				helpers.Tell(helpers.ErrnoName(err))
+				proc.Tell(sys.ErrnoName(err))
 				continue
 			}
-			helpers.Tell(fmt.Sprintf("%#o", ds.Perm.Mode&0o777))
+			proc.Tell(fmt.Sprintf("%#o", ds.Perm.Mode&0o777))
 		case "statidx": // statidx INDEX CMD: MSG_STAT or MSG_STAT_ANY, the id
 			id, _, err := StatIndex(num(1), num(2))
-			helpers.Tell(helpers.Value(id, err))
+			proc.Tell(proc.Value(id, err))
 		case "chmod": // chmod ID MODE: IPC_SET keeping owner and msg_qbytes
 			ds, err := Stat(num(1))
 			if err == nil {
 				ds.Perm.Mode = uint32(num(2))
 				err = Set(num(1), &ds)
 			}
-			helpers.Tell(helpers.Answer(err))
+			proc.Tell(proc.Answer(err))
 		case "rmid": // rmid ID
-			helpers.Tell(helpers.Answer(Remove(num(1))))
+			proc.Tell(proc.Answer(Remove(num(1))))
 		case "exit":
 			return 0
 		default:
-			helpers.Fatalf("unknown command %q", cmd)
+			proc.Fatalf("unknown command %q", cmd)
 		}
 	}
 }
@@ -91,7 +92,7 @@ func msgRole([]string) int {
 // message renders a received message as "TYPE:TEXT", or the errno.
 func message(mtype int, text []byte, err error) string {
 	if err != nil {
-		return helpers.ErrnoName(err)
+		return sys.ErrnoName(err)
 	}
 	return strconv.Itoa(mtype) + ":" + string(text)
 }
@@ -132,16 +133,16 @@ func interrupted(call func() error) string {
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, unix.SIGUSR1)
 	defer signal.Stop(usr1)
-	helpers.Tell("tid " + strconv.Itoa(unix.Gettid()))
+	proc.Tell("tid " + strconv.Itoa(unix.Gettid()))
 	for {
 		err := call()
 		if err != unix.EINTR {
-			return helpers.Answer(err)
+			return proc.Answer(err)
 		}
 		select {
 		case <-usr1:
 			return "EINTR after SIGUSR1"
-		case <-time.After(helpers.BlockBound()):
+		case <-time.After(sys.BlockBound()):
 			// not ours
 		}
 	}
@@ -164,7 +165,7 @@ func rcvOnThread(id, size, msgtyp int) string {
 			<-inner
 			return
 		}
-		helpers.Tell("tid " + strconv.Itoa(unix.Gettid()))
+		proc.Tell("tid " + strconv.Itoa(unix.Gettid()))
 		mtype, text, err := Rcv(id, size, msgtyp, 0)
 		done <- message(mtype, text, err)
 	}
@@ -173,11 +174,11 @@ func rcvOnThread(id, size, msgtyp int) string {
 }
 
 // msgPeer is the test's handle on a "msg" peer.
-type msgPeer struct{ *helpers.Peer }
+type msgPeer struct{ *proc.Peer }
 
-func spawnMsg(t *testing.T, spec helpers.PeerSpec) msgPeer {
+func spawnMsg(t *testing.T, spec proc.PeerSpec) msgPeer {
 	t.Helper()
-	return msgPeer{helpers.Spawn(t, "msg", spec)}
+	return msgPeer{proc.Spawn(t, "msg", spec)}
 }
 
 // start sends a command whose answer is expected later (a blocking call).
@@ -202,7 +203,7 @@ func (p msgPeer) tid(t *testing.T) int {
 // blocks.
 func (p msgPeer) requireBlocked(t *testing.T, wchan, what string) {
 	t.Helper()
-	helpers.RequireKernelWait(t, p.Pid, func() { p.RequireSilent(t, what) }, wchan)
+	sys.RequireKernelWait(t, p.Pid, func() { p.RequireSilent(t, what) }, wchan)
 }
 
 // mkQueue makes a private queue with mode for the test, removed when the
@@ -217,7 +218,7 @@ func mkKeyedQueue(t *testing.T, key, mode int) int {
 	t.Helper()
 	id, err := Get(key, unix.IPC_CREAT|unix.IPC_EXCL|mode)
 	if err != nil {
-		t.Fatalf("msgget(%#x, IPC_CREAT|IPC_EXCL|%#o): %s", key, mode, helpers.ErrnoName(err))
+		t.Fatalf("msgget(%#x, IPC_CREAT|IPC_EXCL|%#o): %s", key, mode, sys.ErrnoName(err))
 	}
 	removeAtEnd(t, id)
 	return id
@@ -227,7 +228,7 @@ func mkKeyedQueue(t *testing.T, key, mode int) int {
 func removeAtEnd(t *testing.T, id int) {
 	t.Cleanup(func() {
 		if err := Remove(id); err != nil && err != unix.EINVAL {
-			t.Errorf("remove message queue %d: %s", id, helpers.ErrnoName(err))
+			t.Errorf("remove message queue %d: %s", id, sys.ErrnoName(err))
 		}
 	})
 }
@@ -236,13 +237,13 @@ func removeAtEnd(t *testing.T, id int) {
 // file's path.
 func newKey(t *testing.T) (int, string) {
 	t.Helper()
-	path := filepath.Join(helpers.Dir(t), "key")
+	path := filepath.Join(proc.Dir(t), "key")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	key, err := Ftok(path, 'm')
 	if err != nil {
-		t.Fatalf("ftok %s: %s", path, helpers.ErrnoName(err))
+		t.Fatalf("ftok %s: %s", path, sys.ErrnoName(err))
 	}
 	return key, path
 }
@@ -250,7 +251,7 @@ func newKey(t *testing.T) (int, string) {
 func mustSnd(t *testing.T, id, mtype int, text string) {
 	t.Helper()
 	if err := Snd(id, mtype, []byte(text), IPC_NOWAIT); err != nil {
-		t.Fatalf("msgsnd(%d, type %d, %q): %s", id, mtype, text, helpers.ErrnoName(err))
+		t.Fatalf("msgsnd(%d, type %d, %q): %s", id, mtype, text, sys.ErrnoName(err))
 	}
 }
 
@@ -291,7 +292,7 @@ func stat(t *testing.T, id int) MsqidDS {
 	t.Helper()
 	ds, err := Stat(id)
 	if err != nil {
-		t.Fatalf("msgctl(%d, IPC_STAT): %s", id, helpers.ErrnoName(err))
+		t.Fatalf("msgctl(%d, IPC_STAT): %s", id, sys.ErrnoName(err))
 	}
 	return ds
 }

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
 )
 
 // The operations of one semop are performed as a unit: when one of them
@@ -14,7 +14,7 @@ import (
 func TestOpsOfOneCallAllHappenOrNoneWithNowait(t *testing.T) {
 	id := newSet(t, 2, 0o600)
 	setAll(t, id, 1, 0)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0)), nowait(p(1))))
 	requireVals(t, id, 1, 0)
 	if got := pid(t, id, 0); got != os.Getpid() {
@@ -28,7 +28,7 @@ func TestOpsOfOneCallAllHappenOrNoneWithNowait(t *testing.T) {
 func TestBlockedOpsOfOneCallCompleteAsAWhole(t *testing.T) {
 	id := newSet(t, 2, 0o600)
 	setAll(t, id, 1, 0)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.start(t, "op %d %s", id, spec(p(0), p(1)))
 	peer.requireBlocked(t, "P on semaphores 0 (value 1) and 1 (value 0)")
 	requireVals(t, id, 1, 0)
@@ -52,7 +52,7 @@ func TestBlockedOpsOfOneCallCompleteAsAWhole(t *testing.T) {
 // semaphore of value 0 succeeds, while {-1, +1} cannot start.
 func TestOpsOfOneCallApplyInArrayOrder(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(v(0), nowait(p(0))))
 	peer.Must(t, "EAGAIN", "op %d %s", id, spec(nowait(p(0)), v(0)))
 	requireVal(t, id, 0, 0, "after both calls")
@@ -62,7 +62,7 @@ func TestOpsOfOneCallApplyInArrayOrder(t *testing.T) {
 // operation alone is not: the call fails with ERANGE and changes nothing.
 func TestOpsOfOneCallSummingPastSEMVMXFailERANGE(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ERANGE", "op %d %s", id, spec(add(0, 20000), add(0, 20000)))
 	requireVal(t, id, 0, 0, "after the failed call")
 }

@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A new set's semaphores start at 0 on Linux (POSIX leaves them
@@ -16,7 +17,7 @@ import (
 func TestValuesSetByAPeerAreSeenByGetvalAndGetall(t *testing.T) {
 	id := newSet(t, 3, 0o600)
 	requireVals(t, id, 0, 0, 0)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "set %d 1 7", id)
 	requireVals(t, id, 0, 7, 0)
 	if got := val(t, id, 1); got != 7 {
@@ -35,8 +36,8 @@ func TestValuesSetByAPeerAreSeenByGetvalAndGetall(t *testing.T) {
 // does not.
 func TestGetpidNamesTheLastProcessToOperate(t *testing.T) {
 	id := newSet(t, 2, 0o600)
-	first := spawnSem(t, helpers.PeerSpec{})
-	second := spawnSem(t, helpers.PeerSpec{})
+	first := spawnSem(t, proc.PeerSpec{})
+	second := spawnSem(t, proc.PeerSpec{})
 	requirePid := func(num, want int, who string) {
 		t.Helper()
 		if got := pid(t, id, num); got != want {
@@ -54,7 +55,7 @@ func TestGetpidNamesTheLastProcessToOperate(t *testing.T) {
 	first.Must(t, "ok", "set %d 1 4", id)
 	requirePid(1, first.Pid, "first peer's SETVAL")
 	requirePid(0, second.Pid, "SETVAL of semaphore 1 only")
-	helpers.RequireKernel(t, "4.6", "SETALL updates sempid since Linux 4.6")
+	sys.RequireKernel(t, "4.6", "SETALL updates sempid since Linux 4.6")
 	setAll(t, id, 1, 1)
 	requirePid(0, os.Getpid(), "test's SETALL")
 	requirePid(1, os.Getpid(), "test's SETALL")
@@ -68,13 +69,13 @@ func TestGetncntAndGetzcntCountSleepingProcesses(t *testing.T) {
 	setVal(t, id, 1, 1)
 	var takers, zeroers []semPeer
 	for range 2 {
-		peer := spawnSem(t, helpers.PeerSpec{})
+		peer := spawnSem(t, proc.PeerSpec{})
 		peer.start(t, "op %d %s", id, spec(p(0)))
 		peer.requireBlocked(t, "P on value 0")
 		takers = append(takers, peer)
 	}
 	for range 3 {
-		peer := spawnSem(t, helpers.PeerSpec{})
+		peer := spawnSem(t, proc.PeerSpec{})
 		peer.start(t, "op %d %s", id, spec(zero(1)))
 		peer.requireBlocked(t, "wait for zero on value 1")
 		zeroers = append(zeroers, peer)
@@ -124,7 +125,7 @@ func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
 	// creation's second, so that a change of sem_ctime shows. This waits
 	// for the clock, not for another process.
 	time.Sleep(time.Until(time.Unix(created+1, 0)))
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	opAt := time.Now().Unix()
 	peer.Must(t, "ok", "op %d %s", id, spec(v(2)))
 	after := stat(t, id)
@@ -145,16 +146,16 @@ func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
 func TestIPCSetChangesOwnerAndModeNotCreator(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	ds := stat(t, id)
-	ds.Perm.Uid, ds.Perm.Gid = helpers.OtherUser, helpers.OtherUser
+	ds.Perm.Uid, ds.Perm.Gid = sys.OtherUser, sys.OtherUser
 	ds.Perm.Mode = 0o7644 // only 0644 may take
 	ds.Perm.Cuid = 123    // ignored
 	if err := Set(id, &ds); err != nil {
-		t.Fatalf("IPC_SET: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET: %s", sys.ErrnoName(err))
 	}
 	got := stat(t, id)
-	if got.Perm.Uid != helpers.OtherUser || got.Perm.Gid != helpers.OtherUser || got.Perm.Mode != 0o644 || got.Perm.Cuid != uint32(os.Geteuid()) {
+	if got.Perm.Uid != sys.OtherUser || got.Perm.Gid != sys.OtherUser || got.Perm.Mode != 0o644 || got.Perm.Cuid != uint32(os.Geteuid()) {
 		t.Fatalf("after IPC_SET: uid %d gid %d mode %#o cuid %d; want uid and gid %d, mode 0644, cuid %d",
-			got.Perm.Uid, got.Perm.Gid, got.Perm.Mode, got.Perm.Cuid, helpers.OtherUser, os.Geteuid())
+			got.Perm.Uid, got.Perm.Gid, got.Perm.Mode, got.Perm.Cuid, sys.OtherUser, os.Geteuid())
 	}
 }
 
@@ -169,7 +170,7 @@ func TestIPCInfoAndSemInfoReportLimitsAndUsage(t *testing.T) {
 	}
 	_, info, err := Info(IPC_INFO)
 	if err != nil {
-		t.Fatalf("IPC_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_INFO: %s", sys.ErrnoName(err))
 	}
 	got := [6]int32{info.Msl, info.Mns, info.Opm, info.Mni, info.Vmx, info.Aem}
 	want := [6]int32{int32(limits.MSL), int32(limits.MNS), int32(limits.OPM), int32(limits.MNI), SEMVMX, SEMAEM}
@@ -181,7 +182,7 @@ func TestIPCInfoAndSemInfoReportLimitsAndUsage(t *testing.T) {
 	b := newSet(t, 5, 0o600)
 	maxIndex, usage, err := Info(SEM_INFO)
 	if err != nil {
-		t.Fatalf("SEM_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("SEM_INFO: %s", sys.ErrnoName(err))
 	}
 	sets, sems := procSets(t)
 	if int(usage.Usz) != sets || int(usage.Aem) != sems {

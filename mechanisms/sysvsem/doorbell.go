@@ -3,11 +3,11 @@ package sysvsem
 import (
 	"fmt"
 	"testing"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/shmring"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A Doorbell is a set of SysV semaphores that two processes use to wake
@@ -22,7 +22,7 @@ func NewDoorbell(t testing.TB, n int) Doorbell {
 	t.Helper()
 	id, err := Get(unix.IPC_PRIVATE, n, unix.IPC_CREAT|0o600)
 	if err != nil {
-		t.Fatalf("semget(IPC_PRIVATE, %d): %s", n, helpers.ErrnoName(err))
+		t.Fatalf("semget(IPC_PRIVATE, %d): %s", n, sys.ErrnoName(err))
 	}
 	t.Cleanup(func() { Remove(id) })
 	return Doorbell{ID: id}
@@ -34,30 +34,15 @@ func (d Doorbell) Ring(i int) error { return d.op(i, 1) }
 // Wait takes 1 from bell i, sleeping until it can.
 func (d Doorbell) Wait(i int) error { return d.op(i, -1) }
 
-// op is one semop. In a benchmark loop's raw mode (helpers.RawIO) it is a
-// raw system call, which spares the runtime's syscall entry and exit (on
-// one CPU, handing the P to another thread costs more than the semop); the
-// EINTR that preemption signals cause is retried either way.
+// op is one semop, retried on EINTR; in a benchmark loop's raw mode
+// (sys.SetRawIO) it is a raw system call, which spares the runtime's
+// syscall entry and exit.
 func (d Doorbell) op(i int, delta int16) error {
-	sop := Sembuf{Num: uint16(i), Op: delta}
-	if !helpers.RawIO() {
-		return Op(d.ID, sop)
-	}
-	for {
-		_, _, errno := unix.RawSyscall(unix.SYS_SEMOP, uintptr(d.ID), uintptr(unsafe.Pointer(&sop)), 1)
-		switch errno {
-		case 0:
-			return nil
-		case unix.EINTR:
-			continue
-		default:
-			return errno
-		}
-	}
+	return Op(d.ID, Sembuf{Num: uint16(i), Op: delta})
 }
 
-// Bell is bell i as a helpers.Doorbell, for helpers.ShmSlot.
-func (d Doorbell) Bell(i int) helpers.Doorbell { return bell{d, i} }
+// Bell is bell i as a shmring.Doorbell, for shmring.Ring.
+func (d Doorbell) Bell(i int) shmring.Doorbell { return bell{d, i} }
 
 type bell struct {
 	d Doorbell

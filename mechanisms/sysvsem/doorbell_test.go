@@ -4,25 +4,26 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The "doorbell" peer answers rings: for each of n rounds it waits on bell
 // 0 and rings bell 1. Args: ID N.
-func init() { helpers.Register("doorbell", doorbellRole) }
+func init() { proc.Register("doorbell", doorbellRole) }
 
 func doorbellRole(args []string) int {
 	if len(args) != 2 {
-		helpers.Fatalf("doorbell: want ID N, got %q", args)
+		proc.Fatalf("doorbell: want ID N, got %q", args)
 	}
 	id, err1 := strconv.Atoi(args[0])
 	n, err2 := strconv.Atoi(args[1])
-	helpers.Check(err1, "doorbell id")
-	helpers.Check(err2, "doorbell rounds")
+	proc.Check(err1, "doorbell id")
+	proc.Check(err2, "doorbell rounds")
 	d := Doorbell{ID: id}
 	for range n {
-		helpers.Check(d.Wait(0), "wait on bell 0")
-		helpers.Check(d.Ring(1), "ring bell 1")
+		proc.Check(d.Wait(0), "wait on bell 0")
+		proc.Check(d.Ring(1), "ring bell 1")
 	}
 	return 0
 }
@@ -36,32 +37,32 @@ func TestDoorbellWakesAnotherProcessAndKeepsEarlyRings(t *testing.T) {
 	// Two rings before the peer exists: its first two Waits return at once.
 	for range 2 {
 		if err := d.Ring(0); err != nil {
-			t.Fatalf("ring: %s", helpers.ErrnoName(err))
+			t.Fatalf("ring: %s", sys.ErrnoName(err))
 		}
 	}
-	peer := helpers.Spawn(t, "doorbell", helpers.PeerSpec{Args: []string{strconv.Itoa(d.ID), strconv.Itoa(rounds)}})
+	peer := proc.Spawn(t, "doorbell", proc.PeerSpec{Args: []string{strconv.Itoa(d.ID), strconv.Itoa(rounds)}})
 	for range 2 {
 		if err := d.Wait(1); err != nil {
-			t.Fatalf("wait: %s", helpers.ErrnoName(err))
+			t.Fatalf("wait: %s", sys.ErrnoName(err))
 		}
 	}
 	// The peer now sleeps on bell 0, and the test's Wait on bell 1 sleeps
 	// until the peer rings it.
 	RequireSemopWait(t, peer.Pid, func() { peer.RequireSilent(t, "Wait on bell 0") })
-	err := helpers.Blocks(t, "Wait on a bell nobody rang", func() error { return d.Bell(1).Wait() }, func() {
+	err := sys.Blocks(t, "Wait on a bell nobody rang", func() error { return d.Bell(1).Wait() }, func() {
 		if err := d.Bell(0).Ring(); err != nil {
-			t.Errorf("ring: %s", helpers.ErrnoName(err))
+			t.Errorf("ring: %s", sys.ErrnoName(err))
 		}
 	})
 	if err != nil {
-		t.Fatalf("wait: %s", helpers.ErrnoName(err))
+		t.Fatalf("wait: %s", sys.ErrnoName(err))
 	}
 	for range rounds - 3 {
 		if err := d.Ring(0); err != nil {
-			t.Fatalf("ring: %s", helpers.ErrnoName(err))
+			t.Fatalf("ring: %s", sys.ErrnoName(err))
 		}
 		if err := d.Wait(1); err != nil {
-			t.Fatalf("wait: %s", helpers.ErrnoName(err))
+			t.Fatalf("wait: %s", sys.ErrnoName(err))
 		}
 	}
 	peer.RequireExit(t, 0)

@@ -5,7 +5,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 func readLimits(t *testing.T) Limits {
@@ -37,21 +38,21 @@ func TestSemgetSizesAndKeys(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := Get(c.key, c.nsems, c.flags)
-		helpers.RequireErrno(t, err, c.want, "semget: "+c.what)
+		sys.RequireErrno(t, err, c.want, "semget: "+c.what)
 	}
 
 	id := newKeyedSet(t, key, 3, 0o600)
 	for _, nsems := range []int{3, 2, 0} {
 		if got, err := Get(key, nsems, 0); err != nil || got != id {
-			t.Fatalf("semget(key, %d, 0) of a set of 3: id %d, %s; want %d", nsems, got, helpers.ErrnoName(err), id)
+			t.Fatalf("semget(key, %d, 0) of a set of 3: id %d, %s; want %d", nsems, got, sys.ErrnoName(err), id)
 		}
 	}
 	_, err := Get(key, 4, 0)
-	helpers.RequireErrno(t, err, unix.EINVAL, "semget(key, 4, 0) of a set of 3")
+	sys.RequireErrno(t, err, unix.EINVAL, "semget(key, 4, 0) of a set of 3")
 	_, err = Get(key, 3, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
-	helpers.RequireErrno(t, err, unix.EEXIST, "semget(key, IPC_CREAT|IPC_EXCL) of an existing key")
+	sys.RequireErrno(t, err, unix.EEXIST, "semget(key, IPC_CREAT|IPC_EXCL) of an existing key")
 	if got, err := Get(key, 3, unix.IPC_CREAT|0o600); err != nil || got != id {
-		t.Fatalf("semget(key, IPC_CREAT) of an existing key: id %d, %s; want the existing %d", got, helpers.ErrnoName(err), id)
+		t.Fatalf("semget(key, IPC_CREAT) of an existing key: id %d, %s; want the existing %d", got, sys.ErrnoName(err), id)
 	}
 
 	a := newSet(t, 1, 0o600)
@@ -72,7 +73,7 @@ func TestSemgetAcceptsExactlySEMMSL(t *testing.T) {
 		t.Fatalf("sem_nsems = %d, want SEMMSL %d", n, l.MSL)
 	}
 	if err := Op(id, v(uint16(l.MSL-1))); err != nil {
-		t.Fatalf("V on the last semaphore, %d: %s", l.MSL-1, helpers.ErrnoName(err))
+		t.Fatalf("V on the last semaphore, %d: %s", l.MSL-1, sys.ErrnoName(err))
 	}
 }
 
@@ -82,22 +83,22 @@ func TestSemgetAcceptsExactlySEMMSL(t *testing.T) {
 func TestSemopArgumentErrors(t *testing.T) {
 	l := readLimits(t)
 	id := newSet(t, 2, 0o600)
-	helpers.RequireErrno(t, Op(id, v(0), v(2)), unix.EFBIG, "semop on semaphore 2 of a set of 2")
+	sys.RequireErrno(t, Op(id, v(0), v(2)), unix.EFBIG, "semop on semaphore 2 of a set of 2")
 	requireVals(t, id, 0, 0)
 
 	many := make([]Sembuf, l.OPM+1)
 	for i := range many {
 		many[i] = v(uint16(i % 2))
 	}
-	helpers.RequireErrno(t, Op(id, many...), unix.E2BIG, "semop with SEMOPM+1 operations")
+	sys.RequireErrno(t, Op(id, many...), unix.E2BIG, "semop with SEMOPM+1 operations")
 	requireVals(t, id, 0, 0)
 	if err := Op(id, many[:l.OPM]...); err != nil {
-		t.Fatalf("semop with SEMOPM (%d) operations: %s", l.OPM, helpers.ErrnoName(err))
+		t.Fatalf("semop with SEMOPM (%d) operations: %s", l.OPM, sys.ErrnoName(err))
 	}
 	requireVals(t, id, uint16(l.OPM/2+l.OPM%2), uint16(l.OPM/2))
 
-	helpers.RequireErrno(t, Op(id), unix.EINVAL, "semop with no operations")
-	helpers.RequireErrno(t, Op(-1, v(0)), unix.EINVAL, "semop on id -1")
+	sys.RequireErrno(t, Op(id), unix.EINVAL, "semop with no operations")
+	sys.RequireErrno(t, Op(-1, v(0)), unix.EINVAL, "semop on id -1")
 }
 
 // semctl's argument checks: a semaphore number past the set is EINVAL for
@@ -109,12 +110,12 @@ func TestSemctlArgumentErrors(t *testing.T) {
 		cmd  int
 	}{{"GETVAL", GETVAL}, {"GETPID", GETPID}, {"GETNCNT", GETNCNT}, {"GETZCNT", GETZCNT}, {"SETVAL", SETVAL}} {
 		_, err := Ctl(id, 2, cmd.cmd, 1)
-		helpers.RequireErrno(t, err, unix.EINVAL, cmd.name+" of semaphore 2 in a set of 2")
+		sys.RequireErrno(t, err, unix.EINVAL, cmd.name+" of semaphore 2 in a set of 2")
 		_, err = Ctl(id, -1, cmd.cmd, 1)
-		helpers.RequireErrno(t, err, unix.EINVAL, cmd.name+" of semaphore -1")
+		sys.RequireErrno(t, err, unix.EINVAL, cmd.name+" of semaphore -1")
 	}
 	_, err := Ctl(id, 0, 99, 0)
-	helpers.RequireErrno(t, err, unix.EINVAL, "semctl command 99")
+	sys.RequireErrno(t, err, unix.EINVAL, "semctl command 99")
 	requireVals(t, id, 0, 0)
 }
 
@@ -122,13 +123,13 @@ func TestSemctlArgumentErrors(t *testing.T) {
 // ERANGE for a value outside, and change nothing.
 func TestValueOutsideZeroToSEMVMXFailsERANGE(t *testing.T) {
 	id := newSet(t, 2, 0o600)
-	helpers.RequireErrno(t, SetVal(id, 0, SEMVMX+1), unix.ERANGE, "SETVAL 32768")
-	helpers.RequireErrno(t, SetVal(id, 0, -1), unix.ERANGE, "SETVAL -1")
-	helpers.RequireErrno(t, SetAll(id, []uint16{1, SEMVMX + 1}), unix.ERANGE, "SETALL {1, 32768}")
+	sys.RequireErrno(t, SetVal(id, 0, SEMVMX+1), unix.ERANGE, "SETVAL 32768")
+	sys.RequireErrno(t, SetVal(id, 0, -1), unix.ERANGE, "SETVAL -1")
+	sys.RequireErrno(t, SetAll(id, []uint16{1, SEMVMX + 1}), unix.ERANGE, "SETALL {1, 32768}")
 	requireVals(t, id, 0, 0)
 
 	setVal(t, id, 0, SEMVMX)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ERANGE", "op %d %s", id, spec(v(1), v(0)))
 	requireVals(t, id, SEMVMX, 0)
 }

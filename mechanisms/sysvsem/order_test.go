@@ -8,49 +8,50 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The "step" peer is one of the two processes of seed 001's example:
 // step A does its work (appends "A" to a shared file), then V; step B does
 // P, then its work (appends "B"). Args: A|B ID PATH.
-func init() { helpers.Register("step", stepRole) }
+func init() { proc.Register("step", stepRole) }
 
 func stepRole(args []string) int {
 	if len(args) != 3 {
-		helpers.Fatalf("step: want A|B ID PATH, got %q", args)
+		proc.Fatalf("step: want A|B ID PATH, got %q", args)
 	}
 	id, err := strconv.Atoi(args[1])
-	helpers.Check(err, "step: id")
+	proc.Check(err, "step: id")
 	record := func(s string) {
 		fd, err := unix.Open(args[2], unix.O_WRONLY|unix.O_APPEND|unix.O_CLOEXEC, 0)
-		helpers.Check(err, "open "+args[2])
-		_, err = helpers.Write(fd, []byte(s))
-		helpers.Check(err, "append "+s)
+		proc.Check(err, "open "+args[2])
+		_, err = sys.Write(fd, []byte(s))
+		proc.Check(err, "append "+s)
 		unix.Close(fd)
 	}
 	switch args[0] {
 	case "A":
 		record("A")
-		helpers.Check(Op(id, v(0)), "V")
+		proc.Check(Op(id, v(0)), "V")
 	case "B":
-		helpers.Check(Op(id, p(0)), "P")
+		proc.Check(Op(id, p(0)), "P")
 		record("B")
 	default:
-		helpers.Fatalf("step: unknown step %q", args[0])
+		proc.Fatalf("step: unknown step %q", args[0])
 	}
 	return 0
 }
 
 // orderRun makes the semaphore (value 0) and the shared record file.
-func orderRun(t *testing.T) (id int, path string, step func(name string) *helpers.Peer) {
+func orderRun(t *testing.T) (id int, path string, step func(name string) *proc.Peer) {
 	id = newSet(t, 1, 0o600)
-	path = filepath.Join(helpers.Dir(t), "order")
+	path = filepath.Join(proc.Dir(t), "order")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	step = func(name string) *helpers.Peer {
-		return helpers.Spawn(t, "step", helpers.PeerSpec{Args: []string{name, strconv.Itoa(id), path}})
+	step = func(name string) *proc.Peer {
+		return proc.Spawn(t, "step", proc.PeerSpec{Args: []string{name, strconv.Itoa(id), path}})
 	}
 	return id, path, step
 }
@@ -93,7 +94,7 @@ func TestSemaphoreOrdersAStepBeforeBWhicheverStartsFirst(t *testing.T) {
 	t.Run("started together", func(t *testing.T) {
 		for round := range 8 {
 			_, path, step := orderRun(t)
-			var a, b *helpers.Peer
+			var a, b *proc.Peer
 			if round%2 == 0 {
 				a, b = step("A"), step("B")
 			} else {

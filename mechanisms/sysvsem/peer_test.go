@@ -12,76 +12,77 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The "sem" peer runs semaphore calls one command at a time and answers
 // each with one line: "ok", a value, or the errno's name. Tests script one
 // or several of them, so that every call is a real process's call.
-func init() { helpers.Register("sem", semRole) }
+func init() { proc.Register("sem", semRole) }
 
 // afterExec is the argument a sem peer re-executes itself with.
 const afterExec = "after-exec"
 
 func semRole(args []string) int {
 	if slices.Contains(args, afterExec) {
-		helpers.Tell("exec'd")
+		proc.Tell("exec'd")
 	}
 	for {
-		cmd := helpers.AwaitCommand()
+		cmd := proc.AwaitCommand()
 		num := cmd.Num
 		ops := func(i int) []Sembuf {
 			if i >= len(cmd) {
-				helpers.Fatalf("command %q: missing operations", cmd)
+				proc.Fatalf("command %q: missing operations", cmd)
 			}
 			ops, err := parseSpec(cmd[i])
-			helpers.Check(err, "command "+cmd[0])
+			proc.Check(err, "command "+cmd[0])
 			return ops
 		}
 		switch cmd[0] {
 		case "op": // op ID SPEC
-			helpers.Tell(helpers.Answer(Op(num(1), ops(2)...)))
+			proc.Tell(proc.Answer(Op(num(1), ops(2)...)))
 		case "timedop": // timedop ID MS SPEC
-			helpers.Tell(helpers.Answer(TimedOp(num(1), time.Duration(num(2))*time.Millisecond, ops(3)...)))
+			proc.Tell(proc.Answer(TimedOp(num(1), time.Duration(num(2))*time.Millisecond, ops(3)...)))
 		case "intr": // intr ID SPEC: see interruptedOp
-			helpers.Tell(interruptedOp(num(1), ops(2)))
+			proc.Tell(interruptedOp(num(1), ops(2)))
 		case "get": // get ID NUM
-			helpers.Tell(helpers.Value(GetVal(num(1), num(2))))
+			proc.Tell(proc.Value(GetVal(num(1), num(2))))
 		case "set": // set ID NUM VALUE
-			helpers.Tell(helpers.Answer(SetVal(num(1), num(2), num(3))))
+			proc.Tell(proc.Answer(SetVal(num(1), num(2), num(3))))
 		case "getall": // getall ID NSEMS
 			vals, err := GetAll(num(1), num(2))
 			if err != nil {
-				helpers.Tell(helpers.ErrnoName(err))
+				proc.Tell(sys.ErrnoName(err))
 				continue
 			}
-			helpers.Tell(fmt.Sprint(vals))
+			proc.Tell(fmt.Sprint(vals))
 		case "stat": // stat ID: the mode's permission bits
 			ds, err := Stat(num(1))
 			if err != nil {
-				helpers.Tell(helpers.ErrnoName(err))
+				proc.Tell(sys.ErrnoName(err))
 				continue
 			}
-			helpers.Tell(fmt.Sprintf("%#o", ds.Perm.Mode&0o777))
+			proc.Tell(fmt.Sprintf("%#o", ds.Perm.Mode&0o777))
 		case "chmod": // chmod ID MODE: IPC_SET keeping the owner
 			ds, err := Stat(num(1))
 			if err == nil {
 				ds.Perm.Mode = uint32(num(2))
 				err = Set(num(1), &ds)
 			}
-			helpers.Tell(helpers.Answer(err))
+			proc.Tell(proc.Answer(err))
 		case "rmid": // rmid ID
-			helpers.Tell(helpers.Answer(Remove(num(1))))
+			proc.Tell(proc.Answer(Remove(num(1))))
 		case "semget": // semget KEY NSEMS FLAGS
-			helpers.Tell(helpers.Value(Get(num(1), num(2), num(3))))
+			proc.Tell(proc.Value(Get(num(1), num(2), num(3))))
 		case "exec": // re-execute this binary, keeping fds, env and semadj
 			exe, err := os.Executable()
-			helpers.Check(err, "executable")
-			helpers.Check(unix.Exec(exe, append(os.Args, afterExec), os.Environ()), "exec")
+			proc.Check(err, "executable")
+			proc.Check(unix.Exec(exe, append(os.Args, afterExec), os.Environ()), "exec")
 		case "exit":
 			return 0
 		default:
-			helpers.Fatalf("unknown command %q", cmd)
+			proc.Fatalf("unknown command %q", cmd)
 		}
 	}
 }
@@ -97,27 +98,27 @@ func interruptedOp(id int, ops []Sembuf) string {
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, unix.SIGUSR1)
 	defer signal.Stop(usr1)
-	helpers.Tell("tid " + strconv.Itoa(unix.Gettid()))
+	proc.Tell("tid " + strconv.Itoa(unix.Gettid()))
 	for {
 		err := OpOnce(id, ops...)
 		if err != unix.EINTR {
-			return helpers.Answer(err)
+			return proc.Answer(err)
 		}
 		select {
 		case <-usr1:
 			return "EINTR after SIGUSR1"
-		case <-time.After(helpers.BlockBound()):
+		case <-time.After(sys.BlockBound()):
 			// not ours
 		}
 	}
 }
 
 // semPeer is the test's handle on a "sem" peer.
-type semPeer struct{ *helpers.Peer }
+type semPeer struct{ *proc.Peer }
 
-func spawnSem(t *testing.T, spec helpers.PeerSpec) semPeer {
+func spawnSem(t *testing.T, spec proc.PeerSpec) semPeer {
 	t.Helper()
-	return semPeer{helpers.Spawn(t, "sem", spec)}
+	return semPeer{proc.Spawn(t, "sem", spec)}
 }
 
 // start sends a command whose answer is expected later (a blocking op).

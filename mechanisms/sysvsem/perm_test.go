@@ -5,7 +5,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A process of another user gets what the set's mode grants "others"
@@ -14,8 +15,8 @@ import (
 // SETVAL) needs w; 0600 grants neither, 0444 reading only, 0222 altering
 // only, 0666 both.
 func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnSem(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnSem(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
 		mode                           int
 		getval, stat, zero, post, setv string
@@ -29,7 +30,7 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 		check := func(got, want, what string) {
 			t.Helper()
 			if got != want {
-				t.Errorf("uid %d, set mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
+				t.Errorf("uid %d, set mode %#o: %s: %s, want %s", sys.OtherUser, c.mode, what, got, want)
 			}
 		}
 		check(other.Ask(t, "get %d 0", id), c.getval, "GETVAL")
@@ -45,8 +46,8 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 // for read or write (0400, 0200) is EACCES; on a 0644 set, asking for read
 // is granted and for write is not.
 func TestSemgetByKeyChecksTheRequestedPermissions(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnSem(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnSem(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
 		mode, flags int
 		ok          bool
@@ -64,7 +65,7 @@ func TestSemgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 			want = itoa(id)
 		}
 		if got := other.Ask(t, "semget %d 0 %d", key, c.flags); got != want {
-			t.Errorf("uid %d: semget of a %#o set with flags %#o: %s, want %s", helpers.OtherUser, c.mode, c.flags, got, want)
+			t.Errorf("uid %d: semget of a %#o set with flags %#o: %s, want %s", sys.OtherUser, c.mode, c.flags, got, want)
 		}
 	}
 }
@@ -73,22 +74,22 @@ func TestSemgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 // mode: another user gets EPERM even on a 0666 set, until IPC_SET makes it
 // the owner, after which it may change the mode and remove the set.
 func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnSem(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnSem(t, proc.PeerSpec{Credential: cred})
 	id := newSet(t, 1, 0o666)
 	other.Must(t, "EPERM", "chmod %d %d", id, 0o600)
 	other.Must(t, "EPERM", "rmid %d", id)
 
 	ds := stat(t, id)
-	ds.Perm.Uid = helpers.OtherUser
+	ds.Perm.Uid = sys.OtherUser
 	if err := Set(id, &ds); err != nil {
-		t.Fatalf("IPC_SET uid %d: %s", helpers.OtherUser, helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET uid %d: %s", sys.OtherUser, sys.ErrnoName(err))
 	}
 	other.Must(t, "ok", "chmod %d %d", id, 0o600)
 	other.Must(t, "0", "get %d 0", id) // the owner's bits now apply to it
 	other.Must(t, "ok", "rmid %d", id)
 	_, err := GetVal(id, 0)
-	helpers.RequireErrno(t, err, unix.EINVAL, "GETVAL after the new owner removed the set")
+	sys.RequireErrno(t, err, unix.EINVAL, "GETVAL after the new owner removed the set")
 }
 
-func itoa(n int) string { return helpers.Value(n, nil) }
+func itoa(n int) string { return proc.Value(n, nil) }

@@ -3,7 +3,8 @@ package sysvsem
 import (
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // P (semop -1) on a semaphore of value 0 sleeps in the kernel until another
@@ -13,7 +14,7 @@ import (
 func TestPOnZeroBlocksUntilAnotherProcessAddsOne(t *testing.T) {
 	t.Run("peer waits, test posts", func(t *testing.T) {
 		id := newSet(t, 1, 0o600)
-		peer := spawnSem(t, helpers.PeerSpec{})
+		peer := spawnSem(t, proc.PeerSpec{})
 		peer.start(t, "op %d %s", id, spec(p(0)))
 		peer.requireBlocked(t, "P on a semaphore of value 0")
 		mustOp(t, id, v(0))
@@ -22,11 +23,11 @@ func TestPOnZeroBlocksUntilAnotherProcessAddsOne(t *testing.T) {
 	})
 	t.Run("test waits, peer posts", func(t *testing.T) {
 		id := newSet(t, 1, 0o600)
-		peer := spawnSem(t, helpers.PeerSpec{})
-		err := helpers.Blocks(t, "P on a semaphore of value 0", func() error { return Op(id, p(0)) },
+		peer := spawnSem(t, proc.PeerSpec{})
+		err := sys.Blocks(t, "P on a semaphore of value 0", func() error { return Op(id, p(0)) },
 			func() { peer.Must(t, "ok", "op %d %s", id, spec(v(0))) })
 		if err != nil {
-			t.Fatalf("P after the peer's V: %s", helpers.ErrnoName(err))
+			t.Fatalf("P after the peer's V: %s", sys.ErrnoName(err))
 		}
 		requireVal(t, id, 0, 0, "after the peer's V then P")
 	})
@@ -38,7 +39,7 @@ func TestPOnZeroBlocksUntilAnotherProcessAddsOne(t *testing.T) {
 func TestOperationThatWouldBlockWithNowaitFailsEAGAIN(t *testing.T) {
 	id := newSet(t, 2, 0o600)
 	setAll(t, id, 0, 1)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	for _, c := range []struct {
 		what string
 		op   Sembuf
@@ -60,7 +61,7 @@ func TestOperationThatWouldBlockWithNowaitFailsEAGAIN(t *testing.T) {
 func TestWaitForZeroBlocksUntilValueIsZero(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	setVal(t, id, 0, 2)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.start(t, "op %d %s", id, spec(zero(0)))
 	peer.requireBlocked(t, "wait for zero on value 2")
 	mustOp(t, id, p(0))
@@ -73,8 +74,8 @@ func TestWaitForZeroBlocksUntilValueIsZero(t *testing.T) {
 // does not hold up one that arrived later wanting 1, when only 1 is there.
 func TestWaiterForMoreDoesNotHoldUpALaterWaiterForLess(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	big := spawnSem(t, helpers.PeerSpec{})
-	small := spawnSem(t, helpers.PeerSpec{})
+	big := spawnSem(t, proc.PeerSpec{})
+	small := spawnSem(t, proc.PeerSpec{})
 	big.start(t, "op %d %s", id, spec(add(0, -2)))
 	big.requireBlocked(t, "semop -2 on value 0")
 	small.start(t, "op %d %s", id, spec(p(0)))

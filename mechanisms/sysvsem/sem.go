@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // sem_flg bits and semctl commands (linux/sem.h, linux/ipc.h).
@@ -55,7 +55,7 @@ type Seminfo struct {
 
 // Get is semget(2).
 func Get(key, nsems, flags int) (int, error) {
-	id, err := helpers.Syscall(unix.SYS_SEMGET, uintptr(key), uintptr(nsems), uintptr(flags))
+	id, err := sys.Syscall(unix.SYS_SEMGET, uintptr(key), uintptr(nsems), uintptr(flags))
 	return int(id), err
 }
 
@@ -69,20 +69,20 @@ func opsPtr(ops []Sembuf) uintptr {
 // Op is semop(2), retried on EINTR (the Go runtime's preemption signals
 // interrupt a blocked semop, which the kernel never restarts).
 func Op(id int, ops ...Sembuf) error {
-	_, err := helpers.Syscall(unix.SYS_SEMOP, uintptr(id), opsPtr(ops), uintptr(len(ops)))
+	_, err := sys.Syscall(unix.SYS_SEMOP, uintptr(id), opsPtr(ops), uintptr(len(ops)))
 	return err
 }
 
 // OpOnce is semop(2) without the EINTR retry, for tests about EINTR.
 func OpOnce(id int, ops ...Sembuf) error {
-	_, err := helpers.SyscallOnce(unix.SYS_SEMOP, uintptr(id), opsPtr(ops), uintptr(len(ops)))
+	_, err := sys.SyscallOnce(unix.SYS_SEMOP, uintptr(id), opsPtr(ops), uintptr(len(ops)))
 	return err
 }
 
 // TimedOpOnce is semtimedop(2) with a relative timeout, without retry. A
 // nil ts passes a NULL timeout (wait for ever).
 func TimedOpOnce(id int, ts *unix.Timespec, ops ...Sembuf) error {
-	_, err := helpers.SyscallOnce(unix.SYS_SEMTIMEDOP, uintptr(id), opsPtr(ops), uintptr(len(ops)), uintptr(unsafe.Pointer(ts)))
+	_, err := sys.SyscallOnce(unix.SYS_SEMTIMEDOP, uintptr(id), opsPtr(ops), uintptr(len(ops)), uintptr(unsafe.Pointer(ts)))
 	return err
 }
 
@@ -102,7 +102,7 @@ func TimedOp(id int, d time.Duration, ops ...Sembuf) error {
 // ctl is semctl(2) with union semun passed by value, as the kernel takes
 // it: an int (SETVAL) or a pointer (the rest), in one register.
 func ctl(id, num, cmd int, arg uintptr) (int, error) {
-	r, err := helpers.Syscall(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), arg)
+	r, err := sys.Syscall(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), arg)
 	return int(r), err
 }
 

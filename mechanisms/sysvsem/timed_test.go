@@ -8,7 +8,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // semtimedop that cannot proceed fails with EAGAIN once its timeout has
@@ -16,15 +17,15 @@ import (
 // the timeout succeeds.
 func TestSemtimedopTimesOutWithEAGAIN(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	timeout := helpers.Scale(200 * time.Millisecond)
+	timeout := sys.Scale(200 * time.Millisecond)
 	start := time.Now()
 	err := TimedOp(id, timeout, p(0))
 	elapsed := time.Since(start)
-	helpers.RequireErrno(t, err, unix.EAGAIN, "semtimedop P on value 0")
+	sys.RequireErrno(t, err, unix.EAGAIN, "semtimedop P on value 0")
 	if elapsed < timeout {
 		t.Fatalf("semtimedop gave up after %v, before its timeout of %v", elapsed, timeout)
 	}
-	if limit := timeout + helpers.Scale(5*time.Second); elapsed > limit {
+	if limit := timeout + sys.Scale(5*time.Second); elapsed > limit {
 		t.Fatalf("semtimedop took %v for a timeout of %v", elapsed, timeout)
 	}
 	requireVal(t, id, 0, 0, "after the timeout")
@@ -32,8 +33,8 @@ func TestSemtimedopTimesOutWithEAGAIN(t *testing.T) {
 		t.Fatalf("GETNCNT = %d after the timeout, want 0", n)
 	}
 
-	peer := spawnSem(t, helpers.PeerSpec{})
-	peer.start(t, "timedop %d %d %s", id, helpers.Scale(time.Minute).Milliseconds(), spec(p(0)))
+	peer := spawnSem(t, proc.PeerSpec{})
+	peer.start(t, "timedop %d %d %s", id, sys.Scale(time.Minute).Milliseconds(), spec(p(0)))
 	peer.requireBlocked(t, "semtimedop P with a minute's timeout")
 	mustOp(t, id, v(0))
 	peer.Expect(t, "ok")
@@ -46,11 +47,11 @@ func TestSemtimedopWithInvalidTimeoutFailsEINVAL(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	for _, ts := range []unix.Timespec{{Nsec: 1e9}, {Nsec: -1}, {Sec: -1}} {
 		err := TimedOpOnce(id, &ts, v(0))
-		helpers.RequireErrno(t, err, unix.EINVAL, "semtimedop V with timeout "+strconv.FormatInt(ts.Sec, 10)+"s "+strconv.FormatInt(ts.Nsec, 10)+"ns")
+		sys.RequireErrno(t, err, unix.EINVAL, "semtimedop V with timeout "+strconv.FormatInt(ts.Sec, 10)+"s "+strconv.FormatInt(ts.Nsec, 10)+"ns")
 	}
 	requireVal(t, id, 0, 0, "after the rejected calls")
 	if err := TimedOpOnce(id, nil, v(0)); err != nil {
-		t.Fatalf("semtimedop with a NULL timeout: %s", helpers.ErrnoName(err))
+		t.Fatalf("semtimedop with a NULL timeout: %s", sys.ErrnoName(err))
 	}
 	requireVal(t, id, 0, 1, "after semtimedop with a NULL timeout")
 }
@@ -61,21 +62,21 @@ func TestSemtimedopWithInvalidTimeoutFailsEINVAL(t *testing.T) {
 func TestRemovalWakesWaitersInOtherProcessesWithEIDRM(t *testing.T) {
 	id := newSet(t, 2, 0o600)
 	setVal(t, id, 1, 1)
-	taker := spawnSem(t, helpers.PeerSpec{})
+	taker := spawnSem(t, proc.PeerSpec{})
 	taker.start(t, "op %d %s", id, spec(p(0)))
 	taker.requireBlocked(t, "P on value 0")
-	zeroer := spawnSem(t, helpers.PeerSpec{})
+	zeroer := spawnSem(t, proc.PeerSpec{})
 	zeroer.start(t, "op %d %s", id, spec(zero(1)))
 	zeroer.requireBlocked(t, "wait for zero on value 1")
 
 	if err := Remove(id); err != nil {
-		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_RMID: %s", sys.ErrnoName(err))
 	}
 	taker.Expect(t, "EIDRM")
 	zeroer.Expect(t, "EIDRM")
-	helpers.RequireErrno(t, Op(id, v(0)), unix.EINVAL, "semop on the removed set")
+	sys.RequireErrno(t, Op(id, v(0)), unix.EINVAL, "semop on the removed set")
 	_, err := GetVal(id, 0)
-	helpers.RequireErrno(t, err, unix.EINVAL, "GETVAL on the removed set")
+	sys.RequireErrno(t, err, unix.EINVAL, "GETVAL on the removed set")
 }
 
 // A signal whose handler was installed with SA_RESTART (as Go's are) still
@@ -83,7 +84,7 @@ func TestRemovalWakesWaitersInOtherProcessesWithEIDRM(t *testing.T) {
 // signal). The interrupted call leaves no waiter behind.
 func TestSemopInterruptedBySignalFailsEINTR(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.start(t, "intr %d %s", id, spec(p(0)))
 	line := peer.Next(t)
 	tid, err := strconv.Atoi(strings.TrimPrefix(line, "tid "))
@@ -92,7 +93,7 @@ func TestSemopInterruptedBySignalFailsEINTR(t *testing.T) {
 	}
 	peer.requireBlocked(t, "P on value 0")
 	if err := unix.Tgkill(peer.Pid, tid, unix.SIGUSR1); err != nil {
-		t.Fatalf("tgkill: %s", helpers.ErrnoName(err))
+		t.Fatalf("tgkill: %s", sys.ErrnoName(err))
 	}
 	peer.Expect(t, "EINTR after SIGUSR1")
 	if n := ncnt(t, id, 0); n != 0 {

@@ -4,7 +4,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
 )
 
 // undoRun has a peer change two semaphores with SEM_UNDO: +1 on semaphore
@@ -12,7 +12,7 @@ import (
 func undoRun(t *testing.T) (int, semPeer) {
 	id := newSet(t, 2, 0o600)
 	setAll(t, id, 0, 3)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(undo(v(0)), undo(p(1))))
 	requireVals(t, id, 1, 2)
 	return id, peer
@@ -43,7 +43,7 @@ func TestUndoIsRevertedWhenTheProcessEnds(t *testing.T) {
 // Only operations made with SEM_UNDO are reverted.
 func TestOnlyUndoOperationsAreReverted(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(v(0)))
 	peer.Must(t, "ok", "op %d %s", id, spec(undo(add(0, 2))))
 	requireVal(t, id, 0, 3, "after +1 and +2 with SEM_UNDO")
@@ -57,7 +57,7 @@ func TestOnlyUndoOperationsAreReverted(t *testing.T) {
 // process end).
 func TestUndoBelowZeroStopsAtZero(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(undo(add(0, 2))))
 	mustOp(t, id, p(0)) // 2 -> 1: the undo of -2 cannot be done in full
 	peer.Send(t, "exit")
@@ -69,7 +69,7 @@ func TestUndoBelowZeroStopsAtZero(t *testing.T) {
 // semaphores they set: the peer's exit then reverts nothing.
 func TestSetvalAndSetallClearOtherProcessesUndo(t *testing.T) {
 	id := newSet(t, 2, 0o600)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(undo(v(0)), undo(v(1))))
 	setVal(t, id, 0, 5)
 	setAll(t, id, 5, 7)
@@ -83,7 +83,7 @@ func TestSetvalAndSetallClearOtherProcessesUndo(t *testing.T) {
 // program's exit does.
 func TestUndoSurvivesExecAndIsRevertedAtExit(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(undo(v(0))))
 	peer.Send(t, "exec")
 	peer.Expect(t, "exec'd")
@@ -98,7 +98,7 @@ func TestUndoSurvivesExecAndIsRevertedAtExit(t *testing.T) {
 // the value itself stays in range.
 func TestUndoAdjustmentPastSEMAEMFailsERANGE(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	peer := spawnSem(t, helpers.PeerSpec{})
+	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(undo(add(0, 20000))))          // adjustment -20000
 	peer.Must(t, "ok", "op %d %s", id, spec(add(0, -20000)))               // value back to 0
 	peer.Must(t, "ERANGE", "op %d %s", id, spec(undo(add(0, 20000))))      // -40000 < -SEMAEM-1

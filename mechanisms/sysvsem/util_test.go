@@ -12,7 +12,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // Operations by name, for readable tests.
@@ -79,11 +80,11 @@ func newKeyedSet(t *testing.T, key, nsems, mode int) int {
 	t.Helper()
 	id, err := Get(key, nsems, unix.IPC_CREAT|unix.IPC_EXCL|mode)
 	if err != nil {
-		t.Fatalf("semget(%#x, %d, IPC_CREAT|IPC_EXCL|%#o): %s", key, nsems, mode, helpers.ErrnoName(err))
+		t.Fatalf("semget(%#x, %d, IPC_CREAT|IPC_EXCL|%#o): %s", key, nsems, mode, sys.ErrnoName(err))
 	}
 	t.Cleanup(func() {
 		if err := Remove(id); err != nil && err != unix.EINVAL {
-			t.Errorf("remove semaphore set %d: %s", id, helpers.ErrnoName(err))
+			t.Errorf("remove semaphore set %d: %s", id, sys.ErrnoName(err))
 		}
 	})
 	return id
@@ -92,13 +93,13 @@ func newKeyedSet(t *testing.T, key, nsems, mode int) int {
 // newKey returns an ftok key made from a fresh file of the test.
 func newKey(t *testing.T) int {
 	t.Helper()
-	path := filepath.Join(helpers.Dir(t), "key")
+	path := filepath.Join(proc.Dir(t), "key")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	key, err := Ftok(path, 's')
 	if err != nil {
-		t.Fatalf("ftok %s: %s", path, helpers.ErrnoName(err))
+		t.Fatalf("ftok %s: %s", path, sys.ErrnoName(err))
 	}
 	return key
 }
@@ -106,7 +107,7 @@ func newKey(t *testing.T) int {
 func mustOp(t *testing.T, id int, ops ...Sembuf) {
 	t.Helper()
 	if err := Op(id, ops...); err != nil {
-		t.Fatalf("semop(%s): %s", spec(ops...), helpers.ErrnoName(err))
+		t.Fatalf("semop(%s): %s", spec(ops...), sys.ErrnoName(err))
 	}
 }
 
@@ -115,7 +116,7 @@ func ctlVal(t *testing.T, name string, f func(id, num int) (int, error), id, num
 	t.Helper()
 	n, err := f(id, num)
 	if err != nil {
-		t.Fatalf("semctl(%d, %d, %s): %s", id, num, name, helpers.ErrnoName(err))
+		t.Fatalf("semctl(%d, %d, %s): %s", id, num, name, sys.ErrnoName(err))
 	}
 	return n
 }
@@ -128,14 +129,14 @@ func zcnt(t *testing.T, id, num int) int { t.Helper(); return ctlVal(t, "GETZCNT
 func setVal(t *testing.T, id, num, value int) {
 	t.Helper()
 	if err := SetVal(id, num, value); err != nil {
-		t.Fatalf("semctl(%d, %d, SETVAL, %d): %s", id, num, value, helpers.ErrnoName(err))
+		t.Fatalf("semctl(%d, %d, SETVAL, %d): %s", id, num, value, sys.ErrnoName(err))
 	}
 }
 
 func setAll(t *testing.T, id int, vals ...uint16) {
 	t.Helper()
 	if err := SetAll(id, vals); err != nil {
-		t.Fatalf("semctl(%d, SETALL, %v): %s", id, vals, helpers.ErrnoName(err))
+		t.Fatalf("semctl(%d, SETALL, %v): %s", id, vals, sys.ErrnoName(err))
 	}
 }
 
@@ -144,7 +145,7 @@ func requireVals(t *testing.T, id int, want ...uint16) {
 	t.Helper()
 	got, err := GetAll(id, len(want))
 	if err != nil {
-		t.Fatalf("semctl(%d, GETALL): %s", id, helpers.ErrnoName(err))
+		t.Fatalf("semctl(%d, GETALL): %s", id, sys.ErrnoName(err))
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("semaphore values %v, want %v", got, want)
@@ -162,7 +163,7 @@ func stat(t *testing.T, id int) SemidDS {
 	t.Helper()
 	ds, err := Stat(id)
 	if err != nil {
-		t.Fatalf("semctl(%d, IPC_STAT): %s", id, helpers.ErrnoName(err))
+		t.Fatalf("semctl(%d, IPC_STAT): %s", id, sys.ErrnoName(err))
 	}
 	return ds
 }

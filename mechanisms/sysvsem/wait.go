@@ -3,7 +3,7 @@ package sysvsem
 import (
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // WaitChannels are the names /proc/PID/task/TID/wchan gives a thread asleep
@@ -12,10 +12,10 @@ import (
 // body is not split out of it.
 var WaitChannels = []string{"__do_semtimedop", "do_semtimedop"}
 
-// RequireSemopWait is helpers.RequireKernelWait for semop: a thread of pid
+// RequireSemopWait is sys.RequireKernelWait for semop: a thread of pid
 // must be found asleep in one of WaitChannels, with stillBlocked run
 // between looks.
 func RequireSemopWait(t testing.TB, pid int, stillBlocked func()) {
 	t.Helper()
-	helpers.RequireKernelWait(t, pid, stillBlocked, WaitChannels...)
+	sys.RequireKernelWait(t, pid, stillBlocked, WaitChannels...)
 }

@@ -8,7 +8,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // reserve maps n pages with no access, a range of the test's own for
@@ -17,7 +18,7 @@ func reserve(t *testing.T, pages int) uintptr {
 	t.Helper()
 	mem, err := unix.Mmap(-1, 0, pages*pageSize, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
-		t.Fatalf("mmap: %s", helpers.ErrnoName(err))
+		t.Fatalf("mmap: %s", sys.ErrnoName(err))
 	}
 	t.Cleanup(func() { unix.Munmap(mem) })
 	return uintptr(unsafe.Pointer(&mem[0]))
@@ -40,15 +41,15 @@ func TestAttachAtAChosenAddress(t *testing.T) {
 		{"SHM_REMAP with a NULL address", 0, SHM_REMAP},
 	} {
 		_, err := Attach(id, c.addr, c.flags)
-		helpers.RequireErrno(t, err, unix.EINVAL, "shmat "+c.what)
+		sys.RequireErrno(t, err, unix.EINVAL, "shmat "+c.what)
 	}
 	requireNattch(t, id, 0, "after the rejected attaches")
 
 	got, err := Attach(id, at+123, SHM_RND|SHM_REMAP)
 	if err != nil || got != at {
-		t.Fatalf("shmat(%#x, SHM_RND|SHM_REMAP) = %#x, %s; want the address rounded down to %#x", at+123, got, helpers.ErrnoName(err), at)
+		t.Fatalf("shmat(%#x, SHM_RND|SHM_REMAP) = %#x, %s; want the address rounded down to %#x", at+123, got, sys.ErrnoName(err), at)
 	}
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", id)
 	peer.Must(t, "ok", "write 0 0 fixed")
 	if s := string(Bytes(at, 5)); s != "fixed" {
@@ -58,7 +59,7 @@ func TestAttachAtAChosenAddress(t *testing.T) {
 
 	got, err = Attach(id, at+uintptr(pageSize), SHM_REMAP|SHM_RDONLY)
 	if err != nil || got != at+uintptr(pageSize) {
-		t.Fatalf("shmat(%#x, SHM_REMAP) = %#x, %s; want that address", at+uintptr(pageSize), got, helpers.ErrnoName(err))
+		t.Fatalf("shmat(%#x, SHM_REMAP) = %#x, %s; want that address", at+uintptr(pageSize), got, sys.ErrnoName(err))
 	}
 	detach(t, got)
 }
@@ -78,18 +79,18 @@ func TestShmdtOfAnAddressNotAttachedFailsEINVAL(t *testing.T) {
 		{"the second page of a segment", addr + uintptr(pageSize)},
 		{"an unaligned address in a segment", addr + 8},
 	} {
-		helpers.RequireErrno(t, Detach(c.addr), unix.EINVAL, "shmdt of "+c.what)
+		sys.RequireErrno(t, Detach(c.addr), unix.EINVAL, "shmdt of "+c.what)
 	}
 	requireNattch(t, id, 1, "after the rejected detaches")
 	detach(t, addr)
-	helpers.RequireErrno(t, Detach(addr), unix.EINVAL, "a second shmdt of the same address")
+	sys.RequireErrno(t, Detach(addr), unix.EINVAL, "a second shmdt of the same address")
 }
 
 // IPC_STAT records who and when: shm_cpid is the creator, shm_lpid the
 // process of the last attach or detach, shm_atime and shm_dtime the times
 // of those (0 until the first), shm_ctime the creation.
 func TestIPCStatRecordsCreatorLastProcessAndTimes(t *testing.T) {
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	before := time.Now().Unix()
 	line := peer.Ask(t, "get 0 %d %d", pageSize, unix.IPC_CREAT|0o600)
 	id := atoiOrFail(t, line)

@@ -5,7 +5,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 func requireLocked(t *testing.T, id int, want bool, why string) {
@@ -19,20 +20,20 @@ func requireLocked(t *testing.T, id int, want bool, why string) {
 // SHM_UNLOCK undoes it. A process with CAP_IPC_LOCK (root here has it) may
 // lock any segment.
 func TestShmLockSetsShmLockedWithCapIPCLock(t *testing.T) {
-	helpers.RequireCap(t, unix.CAP_IPC_LOCK, "CAP_IPC_LOCK", "locks a segment it does not own")
+	sys.RequireCap(t, unix.CAP_IPC_LOCK, "CAP_IPC_LOCK", "locks a segment it does not own")
 	id := newSegment(t, pageSize, 0o666)
 	ds := stat(t, id)
-	ds.Perm.Uid = helpers.OtherUser // not ours: the capability alone allows it
+	ds.Perm.Uid = sys.OtherUser // not ours: the capability alone allows it
 	if err := Set(id, &ds); err != nil {
-		t.Fatalf("IPC_SET: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET: %s", sys.ErrnoName(err))
 	}
 	requireLocked(t, id, false, "new segment")
 	if err := Ctl(id, SHM_LOCK); err != nil {
-		t.Fatalf("SHM_LOCK: %s", helpers.ErrnoName(err))
+		t.Fatalf("SHM_LOCK: %s", sys.ErrnoName(err))
 	}
 	requireLocked(t, id, true, "after SHM_LOCK")
 	if err := Ctl(id, SHM_UNLOCK); err != nil {
-		t.Fatalf("SHM_UNLOCK: %s", helpers.ErrnoName(err))
+		t.Fatalf("SHM_UNLOCK: %s", sys.ErrnoName(err))
 	}
 	requireLocked(t, id, false, "after SHM_UNLOCK")
 }
@@ -42,16 +43,16 @@ func TestShmLockSetsShmLockedWithCapIPCLock(t *testing.T) {
 // owner gets EPERM with a limit of 0, ENOMEM for a segment larger than the
 // limit, and the lock within it.
 func TestShmLockWithoutCapIPCLockNeedsOwnershipAndMemlock(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnShm(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnShm(t, proc.PeerSpec{Credential: cred})
 	small := newSegment(t, pageSize, 0o666)
 	large := newSegment(t, 3*pageSize, 0o666)
 	other.Must(t, "EPERM", "lock %d", small)
 	for _, id := range []int{small, large} {
 		ds := stat(t, id)
-		ds.Perm.Uid = helpers.OtherUser
+		ds.Perm.Uid = sys.OtherUser
 		if err := Set(id, &ds); err != nil {
-			t.Fatalf("IPC_SET: %s", helpers.ErrnoName(err))
+			t.Fatalf("IPC_SET: %s", sys.ErrnoName(err))
 		}
 	}
 	other.Must(t, "ok", "memlock 0")

@@ -10,77 +10,78 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The "shm" peer attaches segments and acts on them one command at a time,
 // answering each with one line: "ok", a value, or the errno's name.
 // Mappings are numbered in attach order.
-func init() { helpers.Register("shm", shmRole) }
+func init() { proc.Register("shm", shmRole) }
 
 const afterExec = "after-exec"
 
 func shmRole(args []string) int {
 	if slices.Contains(args, afterExec) {
-		helpers.Tell("exec'd")
+		proc.Tell("exec'd")
 	}
 	var maps []uintptr
 	for {
-		cmd := helpers.AwaitCommand()
+		cmd := proc.AwaitCommand()
 		arg, num := cmd.Arg, cmd.Num
 		mapping := func(i int) uintptr {
 			if n := num(i); n < len(maps) {
 				return maps[n]
 			}
-			helpers.Fatalf("command %q: no mapping %s", cmd, arg(i))
+			proc.Fatalf("command %q: no mapping %s", cmd, arg(i))
 			return 0
 		}
 		switch cmd[0] {
 		case "attach": // attach ID FLAGS
 			addr, err := Attach(num(1), 0, num(2))
 			if err != nil {
-				helpers.Tell(helpers.ErrnoName(err))
+				proc.Tell(sys.ErrnoName(err))
 				continue
 			}
 			maps = append(maps, addr)
-			helpers.Tell("ok")
+			proc.Tell("ok")
 		case "write": // write MAP OFF TEXT
 			copy(Bytes(mapping(1)+uintptr(num(2)), len(arg(3))), arg(3))
-			helpers.Tell("ok")
+			proc.Tell("ok")
 		case "scribble": // scribble MAP OFF TEXT: write, then exit 0 if still alive
 			copy(Bytes(mapping(1)+uintptr(num(2)), len(arg(3))), arg(3))
 			return 0
 		case "read": // read MAP OFF N: NUL bytes shown as '.'
-			helpers.Tell(printable(Bytes(mapping(1)+uintptr(num(2)), num(3))))
+			proc.Tell(printable(Bytes(mapping(1)+uintptr(num(2)), num(3))))
 		case "detach": // detach MAP
-			helpers.Tell(helpers.Answer(Detach(mapping(1))))
+			proc.Tell(proc.Answer(Detach(mapping(1))))
 		case "stat": // stat ID
 			ds, err := Stat(num(1))
 			if err != nil {
-				helpers.Tell(helpers.ErrnoName(err))
+				proc.Tell(sys.ErrnoName(err))
 				continue
 			}
-			helpers.Tell(fmt.Sprintf("nattch=%d mode=%#o", ds.Nattch, ds.Perm.Mode))
+			proc.Tell(fmt.Sprintf("nattch=%d mode=%#o", ds.Nattch, ds.Perm.Mode))
 		case "get": // get KEY SIZE FLAGS
 			id, err := Get(num(1), uint64(num(2)), num(3))
 			if err != nil {
-				helpers.Tell(helpers.ErrnoName(err))
+				proc.Tell(sys.ErrnoName(err))
 				continue
 			}
-			helpers.Tell(strconv.Itoa(id))
+			proc.Tell(strconv.Itoa(id))
 		case "rmid": // rmid ID
-			helpers.Tell(helpers.Answer(Remove(num(1))))
+			proc.Tell(proc.Answer(Remove(num(1))))
 		case "chmod": // chmod ID MODE: IPC_SET keeping the owner
 			ds, err := Stat(num(1))
 			if err == nil {
 				ds.Perm.Mode = uint32(num(2))
 				err = Set(num(1), &ds)
 			}
-			helpers.Tell(helpers.Answer(err))
+			proc.Tell(proc.Answer(err))
 		case "lock": // lock ID
-			helpers.Tell(helpers.Answer(Ctl(num(1), SHM_LOCK)))
+			proc.Tell(proc.Answer(Ctl(num(1), SHM_LOCK)))
 		case "unlock": // unlock ID
-			helpers.Tell(helpers.Answer(Ctl(num(1), SHM_UNLOCK)))
+			proc.Tell(proc.Answer(Ctl(num(1), SHM_UNLOCK)))
 		case "memlock": // memlock BYTES: the soft RLIMIT_MEMLOCK
 			var lim unix.Rlimit
 			err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim)
@@ -88,17 +89,17 @@ func shmRole(args []string) int {
 				lim.Cur = uint64(num(1))
 				err = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim)
 			}
-			helpers.Tell(helpers.Answer(err))
+			proc.Tell(proc.Answer(err))
 		case "segv-default": // let the kernel's SIGSEGV end the process
-			helpers.Tell(helpers.Answer(helpers.DefaultSignal(unix.SIGSEGV)))
+			proc.Tell(proc.Answer(sys.DefaultSignal(unix.SIGSEGV)))
 		case "exec": // re-execute this binary, keeping fds and env
 			exe, err := os.Executable()
-			helpers.Check(err, "executable")
-			helpers.Check(unix.Exec(exe, append(os.Args, afterExec), os.Environ()), "exec")
+			proc.Check(err, "executable")
+			proc.Check(unix.Exec(exe, append(os.Args, afterExec), os.Environ()), "exec")
 		case "exit": // without detaching
 			return 0
 		default:
-			helpers.Fatalf("unknown command %q", cmd)
+			proc.Fatalf("unknown command %q", cmd)
 		}
 	}
 }
@@ -108,9 +109,9 @@ func printable(b []byte) string {
 }
 
 // shmPeer is the test's handle on a "shm" peer.
-type shmPeer struct{ *helpers.Peer }
+type shmPeer struct{ *proc.Peer }
 
-func spawnShm(t *testing.T, spec helpers.PeerSpec) shmPeer {
+func spawnShm(t *testing.T, spec proc.PeerSpec) shmPeer {
 	t.Helper()
-	return shmPeer{helpers.Spawn(t, "shm", spec)}
+	return shmPeer{proc.Spawn(t, "shm", spec)}
 }

@@ -4,7 +4,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A process of another user gets what the segment's mode grants "others"
@@ -12,8 +13,8 @@ import (
 // attach and IPC_STAT need r, a read-write attach needs r and w (there is
 // no write-only attach); 0666 lets it write what the owner reads.
 func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnShm(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnShm(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
 		mode           int
 		ro, rw, status string
@@ -27,7 +28,7 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 		check := func(got, want, what string) {
 			t.Helper()
 			if got != want {
-				t.Errorf("uid %d, segment mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
+				t.Errorf("uid %d, segment mode %#o: %s: %s, want %s", sys.OtherUser, c.mode, what, got, want)
 			}
 		}
 		check(other.Ask(t, "attach %d %d", id, SHM_RDONLY), c.ro, "read-only attach")
@@ -49,8 +50,8 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 // user gets the id of a 0600 segment with flags 0, but EACCES asking for
 // read (0400).
 func TestShmgetByKeyChecksTheRequestedPermissions(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnShm(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnShm(t, proc.PeerSpec{Credential: cred})
 	key := newKey(t)
 	id := newKeyedSegment(t, key, pageSize, 0o600)
 	other.Must(t, strconv.Itoa(id), "get %d 0 0", key)
@@ -61,15 +62,15 @@ func TestShmgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 // mode: another user gets EPERM on a 0666 segment until IPC_SET makes it
 // the owner.
 func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
-	cred := helpers.OtherUID(t)
-	other := spawnShm(t, helpers.PeerSpec{Credential: cred})
+	cred := sys.OtherUID(t)
+	other := spawnShm(t, proc.PeerSpec{Credential: cred})
 	id := newSegment(t, pageSize, 0o666)
 	other.Must(t, "EPERM", "chmod %d %d", id, 0o600)
 	other.Must(t, "EPERM", "rmid %d", id)
 	ds := stat(t, id)
-	ds.Perm.Uid = helpers.OtherUser
+	ds.Perm.Uid = sys.OtherUser
 	if err := Set(id, &ds); err != nil {
-		t.Fatalf("IPC_SET uid %d: %s", helpers.OtherUser, helpers.ErrnoName(err))
+		t.Fatalf("IPC_SET uid %d: %s", sys.OtherUser, sys.ErrnoName(err))
 	}
 	other.Must(t, "ok", "chmod %d %d", id, 0o600)
 	other.Must(t, "nattch=0 mode=0600", "stat %d", id)

@@ -4,7 +4,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
 )
 
 // A segment attached with SHM_RDONLY can be read, and a write through it
@@ -15,7 +15,7 @@ func TestWriteThroughReadOnlyAttachKillsWithSIGSEGV(t *testing.T) {
 	id := newSegment(t, pageSize, 0o600)
 	_, mem := mustAttach(t, id, 0, pageSize)
 	copy(mem, "original")
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d %d", id, SHM_RDONLY)
 	peer.Must(t, "original", "read 0 0 8")
 	peer.Must(t, "ok", "segv-default")

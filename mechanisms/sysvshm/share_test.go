@@ -7,7 +7,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // Two processes attached to one segment share its bytes: what one writes
@@ -15,7 +16,7 @@ import (
 func TestWriteByOneProcessIsSeenByAnother(t *testing.T) {
 	id := newSegment(t, pageSize, 0o600)
 	_, mem := mustAttach(t, id, 0, pageSize)
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", id)
 	peer.Must(t, strings.Repeat(".", 64), "read 0 0 64")
 
@@ -36,7 +37,7 @@ func TestNattchCountsAttachesAndDetachesIncludingExit(t *testing.T) {
 	requireNattch(t, id, 0, "new segment")
 	addr, _ := mustAttach(t, id, 0, pageSize)
 	requireNattch(t, id, 1, "after the test's attach")
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", id)
 	peer.Must(t, "ok", "attach %d %d", id, SHM_RDONLY)
 	requireNattch(t, id, 3, "after two attaches by the peer")
@@ -62,12 +63,12 @@ func TestNattchCountsAttachesAndDetachesIncludingExit(t *testing.T) {
 func TestRemovedSegmentLivesUntilTheLastDetach(t *testing.T) {
 	key := newKey(t)
 	id := newKeyedSegment(t, key, pageSize, 0o600)
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", id)
 	peer.Must(t, "ok", "write 0 0 before-removal")
 
 	if err := Remove(id); err != nil {
-		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_RMID: %s", sys.ErrnoName(err))
 	}
 	ds := stat(t, id)
 	if ds.Perm.Mode&SHM_DEST == 0 || ds.Perm.Key != unix.IPC_PRIVATE || ds.Nattch != 1 {
@@ -75,14 +76,14 @@ func TestRemovedSegmentLivesUntilTheLastDetach(t *testing.T) {
 			ds.Perm.Mode, ds.Perm.Key, ds.Nattch, SHM_DEST)
 	}
 	_, err := Get(key, uint64(pageSize), 0o600)
-	helpers.RequireErrno(t, err, unix.ENOENT, "shmget by the key of a removed segment")
+	sys.RequireErrno(t, err, unix.ENOENT, "shmget by the key of a removed segment")
 	peer.Must(t, "before-removal", "read 0 0 14")
 	peer.Must(t, "ok", "write 0 0 after-removal!")
 	peer.Must(t, "after-removal!", "read 0 0 14")
 
 	peer.Must(t, "ok", "detach 0")
 	_, err = Stat(id)
-	helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the last detach of a removed segment")
+	sys.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the last detach of a removed segment")
 	peer.Must(t, "EINVAL", "attach %d 0", id)
 }
 
@@ -91,11 +92,11 @@ func TestRemovedSegmentLivesUntilTheLastDetach(t *testing.T) {
 // the same bytes and holds the segment up in turn.
 func TestSegmentMarkedForRemovalCanStillBeAttachedByID(t *testing.T) {
 	id := newSegment(t, pageSize, 0o600)
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", id)
 	peer.Must(t, "ok", "write 0 0 shared")
 	if err := Remove(id); err != nil {
-		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_RMID: %s", sys.ErrnoName(err))
 	}
 	addr, mem := mustAttach(t, id, 0, pageSize)
 	if got := string(mem[:6]); got != "shared" {
@@ -107,7 +108,7 @@ func TestSegmentMarkedForRemovalCanStillBeAttachedByID(t *testing.T) {
 	requireNattch(t, id, 1, "after the peer's exit")
 	detach(t, addr)
 	_, err := Stat(id)
-	helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the last detach")
+	sys.RequireErrno(t, err, unix.EINVAL, "IPC_STAT after the last detach")
 }
 
 // One process may attach a segment several times, read-write and
@@ -131,7 +132,7 @@ func TestTwoAttachesInOneProcessAliasTheSameBytes(t *testing.T) {
 // stays (exec is a detach, not a removal).
 func TestExecDetachesTheSegment(t *testing.T) {
 	id := newSegment(t, pageSize, 0o600)
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", id)
 	peer.Must(t, "ok", "write 0 0 kept")
 	requireNattch(t, id, 1, "after the peer's attach")

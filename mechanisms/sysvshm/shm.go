@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // shmat flags, shmctl commands and mode bits (linux/shm.h) that x/sys/unix
@@ -60,7 +60,7 @@ func Get(key int, size uint64, flags int) (int, error) {
 	if size <= uint64(^uint(0)>>1) {
 		return unix.SysvShmGet(key, int(size), flags)
 	}
-	id, err := helpers.Syscall(unix.SYS_SHMGET, uintptr(key), uintptr(size), uintptr(flags))
+	id, err := sys.Syscall(unix.SYS_SHMGET, uintptr(key), uintptr(size), uintptr(flags))
 	return int(id), err
 }
 
@@ -68,12 +68,12 @@ func Get(key int, size uint64, flags int) (int, error) {
 // makes no IPC_STAT (which needs read permission of its own) and leaves the
 // length to the caller, who may want the page-rounded one.
 func Attach(id int, addr uintptr, flags int) (uintptr, error) {
-	return helpers.Syscall(unix.SYS_SHMAT, uintptr(id), addr, uintptr(flags))
+	return sys.Syscall(unix.SYS_SHMAT, uintptr(id), addr, uintptr(flags))
 }
 
 // Detach is shmdt(2) of an address.
 func Detach(addr uintptr) error {
-	_, err := helpers.Syscall(unix.SYS_SHMDT, addr)
+	_, err := sys.Syscall(unix.SYS_SHMDT, addr)
 	return err
 }
 
@@ -114,7 +114,7 @@ func Ctl(id, cmd int) error {
 // Info is IPC_INFO: the limits of this IPC namespace.
 func Info() (ShmInfo, error) {
 	var info ShmInfo
-	_, err := helpers.Syscall(unix.SYS_SHMCTL, 0, IPC_INFO, uintptr(unsafe.Pointer(&info)))
+	_, err := sys.Syscall(unix.SYS_SHMCTL, 0, IPC_INFO, uintptr(unsafe.Pointer(&info)))
 	return info, err
 }
 
@@ -122,7 +122,7 @@ func Info() (ShmInfo, error) {
 // table too.
 func Usage() (int, ShmUsage, error) {
 	var u ShmUsage
-	n, err := helpers.Syscall(unix.SYS_SHMCTL, 0, SHM_INFO, uintptr(unsafe.Pointer(&u)))
+	n, err := sys.Syscall(unix.SYS_SHMCTL, 0, SHM_INFO, uintptr(unsafe.Pointer(&u)))
 	return int(n), u, err
 }
 
@@ -130,7 +130,7 @@ func Usage() (int, ShmUsage, error) {
 // it returns the segment's identifier.
 func StatIndex(index, cmd int) (int, ShmidDS, error) {
 	var ds ShmidDS
-	id, err := helpers.Syscall(unix.SYS_SHMCTL, uintptr(index), uintptr(cmd), uintptr(unsafe.Pointer(&ds)))
+	id, err := sys.Syscall(unix.SYS_SHMCTL, uintptr(index), uintptr(cmd), uintptr(unsafe.Pointer(&ds)))
 	return int(id), ds, err
 }
 

@@ -9,7 +9,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A new segment's size must be in [SHMMIN, SHMMAX]: SHMMIN is 1, so size 0
@@ -22,18 +23,18 @@ func TestShmgetSizeOutsideSHMMINToSHMMAXFailsEINVAL(t *testing.T) {
 	}
 	info, err := Info()
 	if err != nil {
-		t.Fatalf("IPC_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("IPC_INFO: %s", sys.ErrnoName(err))
 	}
 	if info.Min != 1 || info.Max != shmmax {
 		t.Fatalf("IPC_INFO: shmmin %d, shmmax %d; want 1 and %d", info.Min, info.Max, shmmax)
 	}
 	_, err = Get(unix.IPC_PRIVATE, 0, unix.IPC_CREAT|0o600)
-	helpers.RequireErrno(t, err, unix.EINVAL, "shmget of size 0")
+	sys.RequireErrno(t, err, unix.EINVAL, "shmget of size 0")
 	if shmmax == math.MaxUint64 {
 		t.Skip("SHMMAX is the largest size_t: no size is above it")
 	}
 	_, err = Get(unix.IPC_PRIVATE, shmmax+1, unix.IPC_CREAT|0o600)
-	helpers.RequireErrno(t, err, unix.EINVAL, "shmget of SHMMAX+1 bytes")
+	sys.RequireErrno(t, err, unix.EINVAL, "shmget of SHMMAX+1 bytes")
 }
 
 // Looking up an existing key may ask for its size or less (0 included),
@@ -43,19 +44,19 @@ func TestShmgetSizeOutsideSHMMINToSHMMAXFailsEINVAL(t *testing.T) {
 func TestShmgetOfAnExistingKey(t *testing.T) {
 	key := newKey(t)
 	_, err := Get(key, 100, 0o600)
-	helpers.RequireErrno(t, err, unix.ENOENT, "shmget of a missing key without IPC_CREAT")
+	sys.RequireErrno(t, err, unix.ENOENT, "shmget of a missing key without IPC_CREAT")
 	id := newKeyedSegment(t, key, 5000, 0o600)
 	for _, size := range []uint64{5000, 4999, 1, 0} {
 		if got, err := Get(key, size, 0o600); err != nil || got != id {
-			t.Fatalf("shmget(key, %d) of a 5000-byte segment: id %d, %s; want %d", size, got, helpers.ErrnoName(err), id)
+			t.Fatalf("shmget(key, %d) of a 5000-byte segment: id %d, %s; want %d", size, got, sys.ErrnoName(err), id)
 		}
 	}
 	// 5001 still fits in the segment's second page: the check is against
 	// the size asked for at creation, not the pages.
 	_, err = Get(key, 5001, 0o600)
-	helpers.RequireErrno(t, err, unix.EINVAL, "shmget(key, 5001) of a 5000-byte segment")
+	sys.RequireErrno(t, err, unix.EINVAL, "shmget(key, 5001) of a 5000-byte segment")
 	_, err = Get(key, 5000, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
-	helpers.RequireErrno(t, err, unix.EEXIST, "shmget(key, IPC_CREAT|IPC_EXCL) of an existing key")
+	sys.RequireErrno(t, err, unix.EEXIST, "shmget(key, IPC_CREAT|IPC_EXCL) of an existing key")
 	a, b := newSegment(t, 100, 0o600), newSegment(t, 100, 0o600)
 	if a == b || a == id || b == id {
 		t.Fatalf("IPC_PRIVATE segments %d and %d, keyed %d: want three distinct ids", a, b, id)
@@ -79,7 +80,7 @@ func TestSizeIsExactButTheMappingIsWholePages(t *testing.T) {
 	if tail := mem[size:]; strings.Trim(string(tail), "\x00") != "" {
 		t.Fatalf("bytes past shm_segsz are not zero")
 	}
-	peer := spawnShm(t, helpers.PeerSpec{})
+	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", id)
 	peer.Must(t, "ok", "write 0 %d past-the-size", rounded-13)
 	if got := string(mem[rounded-13:]); got != "past-the-size" {
@@ -95,7 +96,7 @@ func TestShmInfoCountsSegmentsAndPages(t *testing.T) {
 	b := newSegment(t, 3*pageSize+1, 0o600)
 	maxIndex, usage, err := Usage()
 	if err != nil {
-		t.Fatalf("SHM_INFO: %s", helpers.ErrnoName(err))
+		t.Fatalf("SHM_INFO: %s", sys.ErrnoName(err))
 	}
 	segments, pages := procSegments(t)
 	if int(usage.UsedIDs) != segments || usage.Tot != pages {

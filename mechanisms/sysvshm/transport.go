@@ -7,38 +7,42 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/shmring"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/table"
 	"github.com/ipcsuite/ipcsuite/mechanisms/sysvsem"
 )
 
 // The classic table's "Shared Memory" row, in two variants named apart:
-// both carry messages through one SysV segment holding a helpers.ShmSlot
+// both carry messages through one SysV segment holding a shmring.Ring
 // per direction; they differ in how a side waits for the other.
 var (
 	// SpinTransport busy-polls the slot's turn word, as the table's
 	// original figures did: it burns a CPU on each side and runs only with
 	// the two processes on separate CPUs.
-	SpinTransport = helpers.Transport{
+	SpinTransport = table.Transport{
 		Name:    "sysvshm-spin",
 		MaxSize: MaxSize,
 		Spins:   true,
-		Open:    func(t testing.TB) (helpers.Endpoint, helpers.PeerSpec) { return open(t, false) },
+		Open:    func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, false) },
 		Attach:  attach,
 	}
 	// SemTransport sleeps in semop on a sysvsem.Doorbell and is rung by
 	// the other side: a blocking channel whose data never goes through the
 	// kernel.
-	SemTransport = helpers.Transport{
+	SemTransport = table.Transport{
 		Name:    "sysvshm-sem",
 		MaxSize: MaxSize,
-		Open:    func(t testing.TB) (helpers.Endpoint, helpers.PeerSpec) { return open(t, true) },
+		Open:    func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, true) },
 		Attach:  attach,
 	}
 )
 
 func init() {
-	helpers.RegisterTransport(SpinTransport)
-	helpers.RegisterTransport(SemTransport)
+	table.Register(SpinTransport)
+	table.Register(SemTransport)
 }
 
 const (
@@ -59,23 +63,23 @@ const (
 	nBells
 )
 
-func slotSize() int { return helpers.ShmSlotSize(capacity, MaxSize) }
+func slotSize() int { return shmring.Size(capacity, MaxSize) }
 
 // slots lays the two directions over one mapping: test->peer first.
-func slots(mem []byte, bells *sysvsem.Doorbell, parent int, inPeer bool) (tx, rx *helpers.ShmSlot, err error) {
-	cfg := func(data, space int) helpers.ShmSlotConfig {
-		c := helpers.ShmSlotConfig{Capacity: capacity, MaxSize: MaxSize, Parent: parent}
+func slots(mem []byte, bells *sysvsem.Doorbell, parent int, inPeer bool) (tx, rx *shmring.Ring, err error) {
+	cfg := func(data, space int) shmring.Config {
+		c := shmring.Config{Capacity: capacity, MaxSize: MaxSize, Parent: parent}
 		if bells != nil {
 			c.Data, c.Space = bells.Bell(data), bells.Bell(space)
 		}
 		return c
 	}
 	n := slotSize()
-	toPeer, err := helpers.NewShmSlot(mem[:n], cfg(bellToPeerData, bellToPeerSpace))
+	toPeer, err := shmring.New(mem[:n], cfg(bellToPeerData, bellToPeerSpace))
 	if err != nil {
 		return nil, nil, err
 	}
-	toTest, err := helpers.NewShmSlot(mem[n:2*n], cfg(bellToTestData, bellToTestSpace))
+	toTest, err := shmring.New(mem[n:2*n], cfg(bellToTestData, bellToTestSpace))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -88,7 +92,7 @@ func slots(mem []byte, bells *sysvsem.Doorbell, parent int, inPeer bool) (tx, rx
 // open makes the doorbell (for the blocking variant) and the segment,
 // attaches it, and hands the peer their identifiers. The doorbell comes
 // first so that no failure leaves the segment attached.
-func open(t testing.TB, blocking bool) (helpers.Endpoint, helpers.PeerSpec) {
+func open(t testing.TB, blocking bool) (table.Endpoint, proc.PeerSpec) {
 	t.Helper()
 	var args []string
 	var bells *sysvsem.Doorbell
@@ -100,35 +104,35 @@ func open(t testing.TB, blocking bool) (helpers.Endpoint, helpers.PeerSpec) {
 	size := 2 * slotSize()
 	id, err := Get(unix.IPC_PRIVATE, uint64(size), unix.IPC_CREAT|0o600)
 	if err != nil {
-		t.Fatalf("shmget(IPC_PRIVATE, %d): %s", size, helpers.ErrnoName(err))
+		t.Fatalf("shmget(IPC_PRIVATE, %d): %s", size, sys.ErrnoName(err))
 	}
 	t.Cleanup(func() { Remove(id) }) // in case the early removal is not reached
 	addr, err := Attach(id, 0, 0)
 	if err != nil {
-		t.Fatalf("shmat: %s", helpers.ErrnoName(err))
+		t.Fatalf("shmat: %s", sys.ErrnoName(err))
 	}
 	// Marked for removal at once: Linux still lets the peer attach it by
 	// id, and the segment goes with the last detach even if the test
 	// process dies without running its cleanups.
 	if err := Remove(id); err != nil {
 		Detach(addr)
-		t.Fatalf("shmctl(IPC_RMID): %s", helpers.ErrnoName(err))
+		t.Fatalf("shmctl(IPC_RMID): %s", sys.ErrnoName(err))
 	}
 	tx, rx, err := slots(Bytes(addr, size), bells, 0, false)
 	if err != nil {
 		Detach(addr)
 		t.Fatal(err)
 	}
-	ep := helpers.NewShmEndpoint(tx, rx, func() error { return Detach(addr) })
+	ep := shmring.NewEndpoint(tx, rx, func() error { return Detach(addr) })
 	// Registered before the peer exists, so it runs after the peer has
 	// been reaped; PeerGone, which may come later still, then does nothing.
 	t.Cleanup(func() { ep.Release() })
-	return ep, helpers.PeerSpec{Args: append(args, "shm="+strconv.Itoa(id))}
+	return ep, proc.PeerSpec{Args: append(args, "shm="+strconv.Itoa(id))}
 }
 
 // attach is the peer's side: attach the segment by id.
-func attach(args []string) (helpers.Endpoint, error) {
-	m := helpers.RoleArgs(args)
+func attach(args []string) (table.Endpoint, error) {
+	m := stream.RoleArgs(args)
 	id, err := strconv.Atoi(m["shm"])
 	if err != nil {
 		return nil, fmt.Errorf("sysvshm attach: bad shm=%q", m["shm"])
@@ -149,11 +153,11 @@ func attach(args []string) (helpers.Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shmat %d: %w", id, err)
 	}
-	tx, rx, err := slots(Bytes(addr, size), bells, helpers.ParentPid(), true)
+	tx, rx, err := slots(Bytes(addr, size), bells, proc.ParentPid(), true)
 	if err != nil {
 		Detach(addr)
 		return nil, err
 	}
 	// The peer's mapping goes when it exits.
-	return helpers.NewShmEndpoint(tx, rx, nil), nil
+	return shmring.NewEndpoint(tx, rx, nil), nil
 }

@@ -10,31 +10,33 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/table"
 	"github.com/ipcsuite/ipcsuite/mechanisms/sysvsem"
 )
 
 // The "slot" peer attaches a transport's peer end (args from Open) and
 // works it by command: "recv N SIZE" and "send N SIZE" answer "ok" or the
 // first error; "close" hangs up its end.
-func init() { helpers.Register("slot", slotRole) }
+func init() { proc.Register("slot", slotRole) }
 
 func slotRole(args []string) int {
-	transports := map[string]helpers.Transport{SpinTransport.Name: SpinTransport, SemTransport.Name: SemTransport}
+	transports := map[string]table.Transport{SpinTransport.Name: SpinTransport, SemTransport.Name: SemTransport}
 	tr, ok := transports[args[0]]
 	if !ok {
-		helpers.Fatalf("slot: unknown transport %q", args[0])
+		proc.Fatalf("slot: unknown transport %q", args[0])
 	}
 	ep, err := tr.Attach(args[1:])
-	helpers.Check(err, "attach")
-	helpers.Tell("attached")
+	proc.Check(err, "attach")
+	proc.Tell("attached")
 	for {
-		cmd := strings.Fields(helpers.Await())
+		cmd := strings.Fields(proc.Await())
 		switch cmd[0] {
 		case "recv", "send":
 			n, err1 := strconv.Atoi(cmd[1])
 			size, err2 := strconv.Atoi(cmd[2])
-			helpers.Check(errors.Join(err1, err2), "command")
+			proc.Check(errors.Join(err1, err2), "command")
 			msg := make([]byte, size)
 			var err error
 			for i := 0; i < n && err == nil; i++ {
@@ -44,11 +46,11 @@ func slotRole(args []string) int {
 					err = ep.Send(msg)
 				}
 			}
-			helpers.Tell(result(err))
+			proc.Tell(result(err))
 		case "close":
-			helpers.Tell(result(ep.Close()))
+			proc.Tell(result(ep.Close()))
 		default:
-			helpers.Fatalf("slot: unknown command %q", cmd)
+			proc.Fatalf("slot: unknown command %q", cmd)
 		}
 	}
 }
@@ -60,20 +62,20 @@ func result(err error) string {
 	case errors.Is(err, io.EOF):
 		return "EOF"
 	default:
-		return helpers.ErrnoName(err)
+		return sys.ErrnoName(err)
 	}
 }
 
 // openSlot opens tr and starts a "slot" peer on its other end.
-func openSlot(t *testing.T, tr helpers.Transport) (helpers.Endpoint, *helpers.Peer) {
+func openSlot(t *testing.T, tr table.Transport) (table.Endpoint, *proc.Peer) {
 	ep, spec := tr.Open(t)
 	spec.Args = append([]string{tr.Name}, spec.Args...)
-	peer := helpers.Spawn(t, "slot", spec)
+	peer := proc.Spawn(t, "slot", spec)
 	peer.Expect(t, "attached")
 	return ep, peer
 }
 
-func mustDo(t *testing.T, peer *helpers.Peer, want, cmd string) {
+func mustDo(t *testing.T, peer *proc.Peer, want, cmd string) {
 	t.Helper()
 	peer.Send(t, cmd)
 	if got := peer.Next(t); got != want {
@@ -100,11 +102,11 @@ func TestSemTransportSendToAFullSlotWaitsForSpace(t *testing.T) {
 	ep, peer := openSlot(t, SemTransport)
 	msg := make([]byte, 100)
 	for i := range capacity {
-		if err := helpers.Returns(t, "Send to a slot with room", func() error { return ep.Send(msg) }); err != nil {
+		if err := sys.Returns(t, "Send to a slot with room", func() error { return ep.Send(msg) }); err != nil {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
-	send := helpers.Start("Send to a full slot", func() error { return ep.Send(msg) })
+	send := sys.Start("Send to a full slot", func() error { return ep.Send(msg) })
 	sysvsem.RequireSemopWait(t, os.Getpid(), func() { send.RequireBlocked(t) })
 	mustDo(t, peer, "ok", "recv "+strconv.Itoa(capacity/2-1)+" 100")
 	send.RequireBlocked(t)
@@ -119,7 +121,7 @@ func TestSemTransportSendToAFullSlotWaitsForSpace(t *testing.T) {
 // the close and then io.EOF, at once instead of waiting, and its Send
 // fails with EPIPE: for both transports. A receiver already asleep is woken.
 func TestTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
-	for _, tr := range []helpers.Transport{SpinTransport, SemTransport} {
+	for _, tr := range []table.Transport{SpinTransport, SemTransport} {
 		t.Run(tr.Name, func(t *testing.T) {
 			ep, peer := openSlot(t, tr)
 			mustDo(t, peer, "ok", "send 3 100")
@@ -130,11 +132,11 @@ func TestTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
 					t.Fatalf("recv %d of 3 sent before the close: %v", i, err)
 				}
 			}
-			err := helpers.Returns(t, "Recv after the close", func() error { return ep.Recv(msg) })
+			err := sys.Returns(t, "Recv after the close", func() error { return ep.Recv(msg) })
 			if !errors.Is(err, io.EOF) {
 				t.Fatalf("Recv after the other side closed: %v, want EOF", err)
 			}
-			helpers.RequireErrno(t, ep.Send(msg), unix.EPIPE, "Send after the other side closed")
+			sys.RequireErrno(t, ep.Send(msg), unix.EPIPE, "Send after the other side closed")
 		})
 	}
 	t.Run("asleep", func(t *testing.T) {

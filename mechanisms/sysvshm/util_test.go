@@ -11,7 +11,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"github.com/ipcsuite/ipcsuite/mechanisms/sysvsem"
 )
 
@@ -28,7 +29,7 @@ func newKeyedSegment(t *testing.T, key, size, mode int) int {
 	t.Helper()
 	id, err := Get(key, uint64(size), unix.IPC_CREAT|unix.IPC_EXCL|mode)
 	if err != nil {
-		t.Fatalf("shmget(%#x, %d, IPC_CREAT|IPC_EXCL|%#o): %s", key, size, mode, helpers.ErrnoName(err))
+		t.Fatalf("shmget(%#x, %d, IPC_CREAT|IPC_EXCL|%#o): %s", key, size, mode, sys.ErrnoName(err))
 	}
 	t.Cleanup(func() { removeLater(t, id) })
 	return id
@@ -36,20 +37,20 @@ func newKeyedSegment(t *testing.T, key, size, mode int) int {
 
 func removeLater(t *testing.T, id int) {
 	if err := Remove(id); err != nil && err != unix.EINVAL && err != unix.EIDRM {
-		t.Errorf("remove segment %d: %s", id, helpers.ErrnoName(err))
+		t.Errorf("remove segment %d: %s", id, sys.ErrnoName(err))
 	}
 }
 
 // newKey returns an ftok key made from a fresh file of the test.
 func newKey(t *testing.T) int {
 	t.Helper()
-	path := filepath.Join(helpers.Dir(t), "key")
+	path := filepath.Join(proc.Dir(t), "key")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	key, err := sysvsem.Ftok(path, 'm')
 	if err != nil {
-		t.Fatalf("ftok %s: %s", path, helpers.ErrnoName(err))
+		t.Fatalf("ftok %s: %s", path, sys.ErrnoName(err))
 	}
 	return key
 }
@@ -60,7 +61,7 @@ func mustAttach(t *testing.T, id, flags, n int) (uintptr, []byte) {
 	t.Helper()
 	addr, err := Attach(id, 0, flags)
 	if err != nil {
-		t.Fatalf("shmat(%d, flags %#o): %s", id, flags, helpers.ErrnoName(err))
+		t.Fatalf("shmat(%d, flags %#o): %s", id, flags, sys.ErrnoName(err))
 	}
 	t.Cleanup(func() { Detach(addr) })
 	return addr, Bytes(addr, n)
@@ -69,7 +70,7 @@ func mustAttach(t *testing.T, id, flags, n int) (uintptr, []byte) {
 func detach(t *testing.T, addr uintptr) {
 	t.Helper()
 	if err := Detach(addr); err != nil {
-		t.Fatalf("shmdt(%#x): %s", addr, helpers.ErrnoName(err))
+		t.Fatalf("shmdt(%#x): %s", addr, sys.ErrnoName(err))
 	}
 }
 
@@ -77,7 +78,7 @@ func stat(t *testing.T, id int) ShmidDS {
 	t.Helper()
 	ds, err := Stat(id)
 	if err != nil {
-		t.Fatalf("shmctl(%d, IPC_STAT): %s", id, helpers.ErrnoName(err))
+		t.Fatalf("shmctl(%d, IPC_STAT): %s", id, sys.ErrnoName(err))
 	}
 	return ds
 }

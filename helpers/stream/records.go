@@ -1,12 +1,12 @@
-package helpers
-
-// Shared pieces for byte-stream mechanisms with pipe semantics (anonymous
-// pipes, FIFOs): a record format that shows torn or interleaved writes, a
-// peer role that writes such records, and a peer role that writes into a
-// pipe with no reader under a chosen SIGPIPE disposition. A package
-// registers the roles under its own names:
+// Package stream holds what byte-stream mechanisms with pipe semantics
+// (anonymous pipes, FIFOs, and stream sockets alike) share: a record format
+// that shows torn or interleaved writes, a peer role that writes such
+// records, the check that several writers' records arrived intact, and a
+// peer role that writes into a stream with no reader under a chosen SIGPIPE
+// disposition. A package registers the roles under its own names:
 //
-//	func init() { helpers.Register("record-writer", helpers.RecordWriter) }
+//	func init() { proc.Register("record-writer", stream.RecordWriter) }
+package stream
 
 import (
 	"bufio"
@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
@@ -148,7 +150,7 @@ func FDReader(fd int) io.Reader { return fdReader(fd) }
 type fdReader int
 
 func (fd fdReader) Read(p []byte) (int, error) {
-	n, err := Read(int(fd), p)
+	n, err := sys.Read(int(fd), p)
 	if err == nil && n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
@@ -172,7 +174,7 @@ func intArg(m map[string]string, key string, def int) int {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		Fatalf("argument %s=%q: not a number", key, s)
+		proc.Fatalf("argument %s=%q: not a number", key, s)
 	}
 	return n
 }
@@ -182,10 +184,10 @@ func intArg(m map[string]string, key string, def int) int {
 func writeEnd(m map[string]string) int {
 	if path, ok := m["path"]; ok {
 		fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-		Check(err, "open "+path+" for writing")
+		proc.Check(err, "open "+path+" for writing")
 		return fd
 	}
-	return PeerFD(0)
+	return proc.PeerFD(0)
 }
 
 // RecordWriter is a peer role body. It writes count records (MakeRecord,
@@ -199,14 +201,14 @@ func RecordWriter(args []string) int {
 	writer, count := intArg(m, "writer", 0), intArg(m, "count", 0)
 	maxSize := intArg(m, "max", PipeBuf)
 	fd := writeEnd(m)
-	Tell("ready")
-	AwaitLine("go")
+	proc.Tell("ready")
+	proc.AwaitLine("go")
 	for seq := range count {
 		rec := MakeRecord(writer, seq, RecordSize(writer, seq, maxSize))
-		n, err := Write(fd, rec)
-		Check(err, fmt.Sprintf("write record %d", seq))
+		n, err := sys.Write(fd, rec)
+		proc.Check(err, fmt.Sprintf("write record %d", seq))
 		if n != len(rec) {
-			Fatalf("record %d: write(2) of %d bytes returned %d", seq, len(rec), n)
+			proc.Fatalf("record %d: write(2) of %d bytes returned %d", seq, len(rec), n)
 		}
 	}
 	return 0
@@ -239,29 +241,29 @@ func SigpipeWriter(args []string) int {
 	var caught chan os.Signal
 	switch mode {
 	case "stdout":
-		Check(unix.Dup3(fd, 1, 0), "dup3 onto fd 1")
+		proc.Check(unix.Dup3(fd, 1, 0), "dup3 onto fd 1")
 	case "default":
 		if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
-			Tell("unsupported")
+			proc.Tell("unsupported")
 			return 0
 		}
-		Check(DefaultSignal(unix.SIGPIPE), "rt_sigaction(SIGPIPE, SIG_DFL)")
+		proc.Check(sys.DefaultSignal(unix.SIGPIPE), "rt_sigaction(SIGPIPE, SIG_DFL)")
 		if sigMaskHas("SigCgt", unix.SIGPIPE) {
-			Fatalf("SIGPIPE still caught after SIG_DFL")
+			proc.Fatalf("SIGPIPE still caught after SIG_DFL")
 		}
 	case "ignore":
 		signal.Ignore(unix.SIGPIPE)
 		if !sigMaskHas("SigIgn", unix.SIGPIPE) {
-			Fatalf("signal.Ignore did not set SIG_IGN for SIGPIPE")
+			proc.Fatalf("signal.Ignore did not set SIG_IGN for SIGPIPE")
 		}
 	case "catch":
 		caught = make(chan os.Signal, 8)
 		signal.Notify(caught, unix.SIGPIPE, unix.SIGALRM)
 	default:
-		Fatalf("sigpipe writer: unknown mode %q", mode)
+		proc.Fatalf("sigpipe writer: unknown mode %q", mode)
 	}
-	Tell("ready")
-	AwaitLine("write")
+	proc.Tell("ready")
+	proc.AwaitLine("write")
 	var n int
 	var err error
 	if mode == "stdout" {
@@ -271,16 +273,16 @@ func SigpipeWriter(args []string) int {
 			err = pe.Err
 		}
 	} else {
-		n, err = Write(fd, buf)
+		n, err = sys.Write(fd, buf)
 	}
 	sig := "-"
 	if caught != nil {
 		sig = sigpipeSeen(caught)
 	}
 	if err != nil {
-		Tell(fmt.Sprintf("err=%s signal=%s", ErrnoName(err), sig))
+		proc.Tell(fmt.Sprintf("err=%s signal=%s", sys.ErrnoName(err), sig))
 	} else {
-		Tell(fmt.Sprintf("wrote=%d signal=%s", n, sig))
+		proc.Tell(fmt.Sprintf("wrote=%d signal=%s", n, sig))
 	}
 	return 0
 }
@@ -290,9 +292,9 @@ func SigpipeWriter(args []string) int {
 // the handler has run by the time write returns; a SIGALRM sent afterwards
 // reaches the channel after it, which ends the wait without a timeout.
 func sigpipeSeen(caught chan os.Signal) string {
-	Check(unix.Kill(os.Getpid(), unix.SIGALRM), "kill SIGALRM")
+	proc.Check(unix.Kill(os.Getpid(), unix.SIGALRM), "kill SIGALRM")
 	seen := "none"
-	timeout := time.After(Scale(10 * time.Second))
+	timeout := time.After(sys.Scale(10 * time.Second))
 	for {
 		select {
 		case s := <-caught:
@@ -303,7 +305,7 @@ func sigpipeSeen(caught chan os.Signal) string {
 				return seen
 			}
 		case <-timeout:
-			Fatalf("the marker SIGALRM never arrived")
+			proc.Fatalf("the marker SIGALRM never arrived")
 		}
 	}
 }
@@ -312,15 +314,15 @@ func sigpipeSeen(caught chan os.Signal) string {
 // of /proc/self/status includes sig.
 func sigMaskHas(field string, sig syscall.Signal) bool {
 	data, err := os.ReadFile("/proc/self/status")
-	Check(err, "read /proc/self/status")
+	proc.Check(err, "read /proc/self/status")
 	for _, line := range strings.Split(string(data), "\n") {
 		if hex, ok := strings.CutPrefix(line, field+":"); ok {
 			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
-			Check(err, "parse "+field)
+			proc.Check(err, "parse "+field)
 			return mask&(1<<(uint(sig)-1)) != 0
 		}
 	}
-	Fatalf("no %s in /proc/self/status", field)
+	proc.Fatalf("no %s in /proc/self/status", field)
 	return false
 }
 
@@ -330,7 +332,7 @@ func sigMaskHas(field string, sig syscall.Signal) bool {
 // exits 0. Since a stream from writers that never ran at the same time
 // would prove nothing about atomicity, it also fails unless the writer
 // changed at least once per writer in the stream.
-func RequireIntactRecords(t testing.TB, fd int, writers []*Peer, perWriter int) {
+func RequireIntactRecords(t testing.TB, fd int, writers []*proc.Peer, perWriter int) {
 	t.Helper()
 	for _, w := range writers {
 		w.Send(t, "go")
@@ -339,7 +341,7 @@ func RequireIntactRecords(t testing.TB, fd int, writers []*Peer, perWriter int) 
 		records, switches int
 		err               error
 	}
-	got := Start("read the records to end of file", func() outcome {
+	got := sys.Start("read the records to end of file", func() outcome {
 		n, sw, err := CheckRecords(FDReader(fd), len(writers), perWriter)
 		return outcome{n, sw, err}
 	}).Wait(t)

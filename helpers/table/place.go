@@ -1,16 +1,15 @@
-package helpers
+package table
 
 import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A Placement says where the two processes of a benchmark run. On a small
@@ -48,49 +47,7 @@ func Split() (Placement, bool) {
 // the calling thread's own mask may still be a pinned one.
 func onlineCPUs() int { return runtime.NumCPU() }
 
-// pinProcess pins every thread of this process to cpu. Threads made later
-// inherit the mask from the thread that makes them.
-func pinProcess(cpu int) error {
-	var set unix.CPUSet
-	set.Set(cpu)
-	return setAffinityAll(&set)
-}
-
-func setAffinityAll(set *unix.CPUSet) error {
-	tasks, err := filepath.Glob("/proc/self/task/*")
-	if err != nil {
-		return err
-	}
-	for _, task := range tasks {
-		tid, err := strconv.Atoi(filepath.Base(task))
-		if err != nil {
-			continue
-		}
-		// A thread may exit between the listing and the call.
-		if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
-			return fmt.Errorf("sched_setaffinity(%d): %w", tid, err)
-		}
-	}
-	return nil
-}
-
-// Pin pins every thread of the test process to cpu and locks the calling
-// goroutine to its thread. The returned function undoes both.
-func Pin(cpu int) (unpin func(), err error) {
-	var old unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &old); err != nil {
-		return nil, err
-	}
-	runtime.LockOSThread()
-	if err := pinProcess(cpu); err != nil {
-		runtime.UnlockOSThread()
-		return nil, err
-	}
-	return func() {
-		setAffinityAll(&old)
-		runtime.UnlockOSThread()
-	}, nil
-}
+func init() { proc.BeforeTests(printBenchConfig) }
 
 // printBenchConfig prints, before benchmarks run, the configuration lines
 // that make a result readable later: the unit direction for benchstat, the
@@ -105,7 +62,7 @@ func printBenchConfig() {
 	}
 	fmt.Println("Unit msg/s better=higher")
 	fmt.Println("Unit cpu-ns/op better=lower")
-	fmt.Printf("kernel: %s\n", KernelRelease())
+	fmt.Printf("kernel: %s\n", sys.KernelRelease())
 	for _, p := range Placements() {
 		fmt.Printf("place-%s: test on cpu %d, peer on cpu %d\n", p.Name, p.Self, p.Peer)
 	}
@@ -129,7 +86,7 @@ func CachelineProbe(p Placement, rounds int) (time.Duration, error) {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		unpin, err := pinThread(p.Peer)
+		unpin, err := sys.PinThread(p.Peer)
 		if err != nil {
 			errc <- err
 			return
@@ -145,7 +102,7 @@ func CachelineProbe(p Placement, rounds int) (time.Duration, error) {
 	if err := <-errc; err != nil {
 		return 0, err
 	}
-	unpin, err := pinThread(p.Self)
+	unpin, err := sys.PinThread(p.Self)
 	if err != nil {
 		return 0, err
 	}
@@ -157,20 +114,4 @@ func CachelineProbe(p Placement, rounds int) (time.Duration, error) {
 		}
 	}
 	return time.Since(start) / time.Duration(rounds), nil
-}
-
-// pinThread locks the goroutine to its thread and pins that thread alone.
-func pinThread(cpu int) (func(), error) {
-	runtime.LockOSThread()
-	var old, set unix.CPUSet
-	unix.SchedGetaffinity(0, &old)
-	set.Set(cpu)
-	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		runtime.UnlockOSThread()
-		return nil, err
-	}
-	return func() {
-		unix.SchedSetaffinity(0, &old)
-		runtime.UnlockOSThread()
-	}, nil
 }

@@ -1,12 +1,13 @@
-package helpers
+package table
 
 import (
 	"fmt"
 	"runtime"
-	"sync/atomic"
 	"testing"
-	"unsafe"
 
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/shmring"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,7 +21,7 @@ import (
 //     shared memory, the floor of every shared-memory row (split CPUs only:
 //     two spinners on one CPU starve each other);
 //   - memcpy: copying one message, the floor of any copy-based transport.
-func BenchFloors(b *testing.B) {
+func Floors(b *testing.B) {
 	for _, place := range Placements() {
 		b.Run("floor=syscall/place="+place.Name, func(b *testing.B) { benchSyscall(b, place) })
 	}
@@ -36,7 +37,7 @@ func BenchFloors(b *testing.B) {
 }
 
 func benchSyscall(b *testing.B, place Placement) {
-	unpin, err := Pin(place.Self)
+	unpin, err := sys.Pin(place.Self)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,56 +58,6 @@ func benchMemcpy(b *testing.B, size int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
 }
 
-// SharedMemory maps size bytes of an anonymous memory file shared with
-// whoever gets fd (a peer, through PeerSpec.Files). Both are released at
-// the end of the test.
-func SharedMemory(t testing.TB, size int) (fd int, mem []byte) {
-	t.Helper()
-	fd, err := unix.MemfdCreate(Prefix+"shared", unix.MFD_CLOEXEC)
-	if err != nil {
-		t.Fatalf("memfd_create: %s", ErrnoName(err))
-	}
-	Own(t, fd)
-	if err := unix.Ftruncate(fd, int64(size)); err != nil {
-		t.Fatalf("ftruncate memfd: %s", ErrnoName(err))
-	}
-	mem, err = MapShared(fd, size)
-	if err != nil {
-		t.Fatalf("mmap memfd: %s", ErrnoName(err))
-	}
-	t.Cleanup(func() { unix.Munmap(mem) })
-	return fd, mem
-}
-
-// MapShared maps size bytes of fd read-write and shared.
-func MapShared(fd, size int) ([]byte, error) {
-	return unix.Mmap(fd, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-}
-
-// Word returns the 32-bit word at the start of mem, for atomics and futexes.
-func Word(mem []byte) *atomic.Uint32 {
-	return (*atomic.Uint32)(unsafe.Pointer(&mem[0]))
-}
-
-// Futex operations (linux/futex.h), shared rather than private: the word
-// lives in memory that several processes map.
-const (
-	futexWait = 0
-	futexWake = 1
-)
-
-// FutexWait sleeps while *w == val (a shared futex: the word is in memory
-// that several processes map). It returns at once if *w != val.
-func FutexWait(w *atomic.Uint32, val uint32) {
-	// Raw: callers are benchmark loops on pinned, locked threads (see rawIO).
-	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWait, uintptr(val), 0, 0, 0)
-}
-
-// FutexWake wakes one process sleeping on w.
-func FutexWake(w *atomic.Uint32) {
-	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWake, 1, 0, 0, 0)
-}
-
 // The shared word counts turns: odd means the peer's turn, even the
 // test's. stopTurn tells the peer to exit.
 const stopTurn = ^uint32(0)
@@ -118,19 +69,19 @@ const (
 	sharedSpin  sharedMode = "spin"
 )
 
-func init() { register("floor/shared", floorPeer, true) }
+func init() { proc.RegisterShared("floor/shared", floorPeer) }
 
 // benchShared bounces the turn word between the test and a peer, sleeping
 // on a futex or spinning, depending on mode.
 func benchShared(b *testing.B, place Placement, mode sharedMode) {
-	fd, mem := SharedMemory(b, 4096)
-	turn := Word(mem)
-	peer := Spawn(b, "floor/shared", PeerSpec{Files: []int{fd}, Args: []string{string(mode)}, CPU: &place.Peer})
+	fd, mem := shmring.SharedMemory(b, 4096)
+	turn := shmring.Word(mem)
+	peer := proc.Spawn(b, "floor/shared", proc.PeerSpec{Files: []int{fd}, Args: []string{string(mode)}, CPU: &place.Peer})
 	b.Cleanup(func() {
 		turn.Store(stopTurn)
-		FutexWake(turn)
+		shmring.FutexWake(turn)
 	})
-	unpin, err := Pin(place.Self)
+	unpin, err := sys.Pin(place.Self)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -140,9 +91,9 @@ func benchShared(b *testing.B, place Placement, mode sharedMode) {
 		next++
 		turn.Store(next)
 		if mode == sharedFutex {
-			FutexWake(turn)
+			shmring.FutexWake(turn)
 			for turn.Load() == next {
-				FutexWait(turn, next)
+				shmring.FutexWait(turn, next)
 			}
 		} else {
 			for turn.Load() == next {
@@ -163,18 +114,18 @@ func benchShared(b *testing.B, place Placement, mode sharedMode) {
 // floorPeer answers each odd turn with the next even one.
 func floorPeer(args []string) int {
 	if len(args) != 1 {
-		Fatalf("floor peer: want mode, got %q", args)
+		proc.Fatalf("floor peer: want mode, got %q", args)
 	}
 	mode := sharedMode(args[0])
-	mem, err := MapShared(PeerFD(0), 4096)
-	Check(err, "mmap shared memory")
+	mem, err := shmring.MapShared(proc.PeerFD(0), 4096)
+	proc.Check(err, "mmap shared memory")
 	runtime.LockOSThread()
-	turn := Word(mem)
+	turn := shmring.Word(mem)
 	for seen := uint32(0); ; seen += 2 {
 		v := turn.Load()
 		for v == seen {
 			if mode == sharedFutex {
-				FutexWait(turn, seen)
+				shmring.FutexWait(turn, seen)
 			}
 			v = turn.Load()
 		}
@@ -183,7 +134,7 @@ func floorPeer(args []string) int {
 		}
 		turn.Store(v + 1)
 		if mode == sharedFutex {
-			FutexWake(turn)
+			shmring.FutexWake(turn)
 		}
 	}
 }

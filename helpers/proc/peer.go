@@ -1,20 +1,18 @@
-package helpers
+package proc
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
 )
 
@@ -89,8 +87,8 @@ func Spawn(t testing.TB, role string, spec PeerSpec) *Peer {
 	p := &Peer{Role: role, done: make(chan struct{})}
 
 	// Control channel: two pipes, the peer's ends as the last two files.
-	inR, inW := Pipe(t, 0)
-	outR, outW := Pipe(t, 0)
+	inR, inW := sys.Pipe(t, 0)
+	outR, outW := sys.Pipe(t, 0)
 	p.ctlIn, p.ctlOut = inW, outR
 	files := append(append([]int{}, spec.Files...), inR, outW)
 
@@ -124,7 +122,7 @@ func Spawn(t testing.TB, role string, spec PeerSpec) *Peer {
 	for _, fd := range files {
 		dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
 		if err != nil {
-			t.Fatalf("spawn %s: dup fd %d: %s", role, fd, ErrnoName(err))
+			t.Fatalf("spawn %s: dup fd %d: %s", role, fd, sys.ErrnoName(err))
 		}
 		flags, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 		restore = append(restore, func() { unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags) })
@@ -142,11 +140,11 @@ func Spawn(t testing.TB, role string, spec PeerSpec) *Peer {
 	// The peer has its ends of the control pipes now: closing ours makes
 	// the peer see EOF when the test ends, and the test see EOF when the
 	// peer dies.
-	Close(inR)
-	Close(outW)
+	sys.Close(inR)
+	sys.Close(outW)
 	if spec.Handoff {
 		for _, fd := range spec.Files {
-			Close(fd)
+			sys.Close(fd)
 		}
 	}
 	p.cmd, p.Pid = cmd, cmd.Process.Pid
@@ -156,14 +154,14 @@ func Spawn(t testing.TB, role string, spec PeerSpec) *Peer {
 		p.exit = exitOf(cmd.ProcessState, err)
 		close(p.done)
 	}()
-	go p.watchdog(Deadline(t))
+	go p.watchdog(sys.Deadline(t))
 	t.Cleanup(func() {
 		if !p.exited() {
 			cmd.Process.Kill()
 		}
 		select {
 		case <-p.done:
-		case <-time.After(Scale(10 * time.Second)):
+		case <-time.After(sys.Scale(10 * time.Second)):
 			t.Errorf("peer %s (pid %d) could not be reaped", role, p.Pid)
 		}
 		if s := p.stderr.String(); s != "" {
@@ -245,7 +243,7 @@ func (p *Peer) Wait(t testing.TB) Exit {
 	select {
 	case <-p.done:
 		return p.exit
-	case <-time.After(time.Until(Deadline(t))):
+	case <-time.After(time.Until(sys.Deadline(t))):
 		t.Fatalf("peer %s (pid %d) still running at the deadline", p.Role, p.Pid)
 		return Exit{}
 	}
@@ -276,8 +274,8 @@ func (p *Peer) Stderr() string { return p.stderr.String() }
 // Send writes one line to the peer, which reads it with Await.
 func (p *Peer) Send(t testing.TB, line string) {
 	t.Helper()
-	if err := WriteFull(p.ctlIn, []byte(line+"\n")); err != nil {
-		t.Fatalf("tell peer %s %q: %s", p.Role, line, ErrnoName(err))
+	if err := sys.WriteFull(p.ctlIn, []byte(line+"\n")); err != nil {
+		t.Fatalf("tell peer %s %q: %s", p.Role, line, sys.ErrnoName(err))
 	}
 }
 
@@ -300,100 +298,24 @@ func (p *Peer) Next(t testing.TB) string {
 			p.ctlBuf = p.ctlBuf[i+1:]
 			return line
 		}
-		left := time.Until(Deadline(t))
-		rev, err := Revents(p.ctlOut, unix.POLLIN, int(max(left, 0)/time.Millisecond))
+		left := time.Until(sys.Deadline(t))
+		rev, err := sys.Revents(p.ctlOut, unix.POLLIN, int(max(left, 0)/time.Millisecond))
 		if err != nil {
-			t.Fatalf("poll peer %s: %s", p.Role, ErrnoName(err))
+			t.Fatalf("poll peer %s: %s", p.Role, sys.ErrnoName(err))
 		}
 		if rev == 0 {
 			t.Fatalf("peer %s said nothing before the deadline", p.Role)
 		}
 		buf := make([]byte, 512)
-		n, err := Read(p.ctlOut, buf)
+		n, err := sys.Read(p.ctlOut, buf)
 		if err != nil {
-			t.Fatalf("read from peer %s: %s", p.Role, ErrnoName(err))
+			t.Fatalf("read from peer %s: %s", p.Role, sys.ErrnoName(err))
 		}
 		if n == 0 {
 			<-p.done // EOF: the peer is gone or going; report how it ended
 			t.Fatalf("peer %s ended (%s) before saying a line; stderr:\n%s", p.Role, p.exit, p.stderr.String())
 		}
 		p.ctlBuf = append(p.ctlBuf, buf[:n]...)
-	}
-}
-
-// The peer side of the control channel.
-
-var ctl struct {
-	once sync.Once
-	in   *bufio.Reader
-	out  int
-}
-
-func peerCtl() {
-	ctl.once.Do(func() {
-		in, err1 := strconv.Atoi(os.Getenv(envCtlIn))
-		out, err2 := strconv.Atoi(os.Getenv(envCtlOut))
-		if err := errors.Join(err1, err2); err != nil {
-			Fatalf("not running as a peer: %v", err)
-		}
-		ctl.in = bufio.NewReader(os.NewFile(uintptr(in), "ctl-in"))
-		ctl.out = out
-	})
-}
-
-// Tell sends a line to the test (Peer.Expect, Peer.Next). Call it from a
-// role only.
-func Tell(line string) {
-	peerCtl()
-	if err := WriteFull(ctl.out, []byte(line+"\n")); err != nil {
-		Fatalf("tell %q: %s", line, ErrnoName(err))
-	}
-}
-
-// Await reads the next line the test sent with Peer.Send. If the test
-// process goes away first, the peer exits.
-func Await() string {
-	peerCtl()
-	line, err := ctl.in.ReadString('\n')
-	if err != nil {
-		Fatalf("await: %v", err)
-	}
-	return strings.TrimSuffix(line, "\n")
-}
-
-// AwaitLine reads the next line from the test and exits unless it is want.
-func AwaitLine(want string) {
-	if got := Await(); got != want {
-		Fatalf("await: got %q, want %q", got, want)
-	}
-}
-
-// PeerFD returns the raw fd of the i-th file in PeerSpec.Files.
-func PeerFD(i int) int {
-	n, _ := strconv.Atoi(os.Getenv(envNFiles))
-	if i < 0 || i >= n {
-		Fatalf("peer has %d files, not %d", n, i+1)
-	}
-	return 3 + i
-}
-
-// ParentPid is the pid of the test process that spawned this peer.
-func ParentPid() int {
-	pid, _ := strconv.Atoi(os.Getenv(envParent))
-	return pid
-}
-
-// Fatalf ends a peer with exit code 3 after printing the reason on stderr,
-// which the test logs.
-func Fatalf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	os.Exit(3)
-}
-
-// Check ends a peer with Fatalf when err is not nil.
-func Check(err error, what string) {
-	if err != nil {
-		Fatalf("%s: %s", what, ErrnoName(err))
 	}
 }
 
@@ -421,12 +343,12 @@ func (p *Peer) RequireSilent(t testing.TB, what string) {
 	if len(p.ctlBuf) > 0 {
 		t.Fatalf("%s: peer %s already said %q; want it blocked", what, p.Role, p.ctlBuf)
 	}
-	rev, err := Revents(p.ctlOut, unix.POLLIN, int(BlockBound()/time.Millisecond))
+	rev, err := sys.Revents(p.ctlOut, unix.POLLIN, int(sys.BlockBound()/time.Millisecond))
 	if err != nil {
-		t.Fatalf("poll peer %s: %s", p.Role, ErrnoName(err))
+		t.Fatalf("poll peer %s: %s", p.Role, sys.ErrnoName(err))
 	}
 	if rev != 0 {
-		t.Fatalf("%s: peer %s went on (said %q) within %v; want it blocked", what, p.Role, p.Next(t), BlockBound())
+		t.Fatalf("%s: peer %s went on (said %q) within %v; want it blocked", what, p.Role, p.Next(t), sys.BlockBound())
 	}
 }
 
@@ -445,49 +367,4 @@ func (p *Peer) Must(t testing.TB, want, format string, args ...any) {
 	if got := p.Ask(t, "%s", cmd); got != want {
 		t.Fatalf("peer %s (pid %d): %q answered %q, want %q", p.Role, p.Pid, cmd, got, want)
 	}
-}
-
-// Answer renders a call's outcome in a peer as "ok" or the errno's name.
-func Answer(err error) string {
-	if err != nil {
-		return ErrnoName(err)
-	}
-	return "ok"
-}
-
-// Value renders a call's result in a peer as the number or the errno's name.
-func Value(n int, err error) string {
-	if err != nil {
-		return ErrnoName(err)
-	}
-	return strconv.Itoa(n)
-}
-
-// A Command is one line from the test to a scripted peer, split into
-// fields: the command's name and its arguments.
-type Command []string
-
-// AwaitCommand reads the next command line from the test (see Await).
-func AwaitCommand() Command {
-	cmd := Command(strings.Fields(Await()))
-	if len(cmd) == 0 {
-		Fatalf("empty command")
-	}
-	return cmd
-}
-
-// Arg returns argument i (the name is 0), ending the peer if it is missing.
-func (c Command) Arg(i int) string {
-	if i >= len(c) {
-		Fatalf("command %q: missing argument %d", c, i)
-	}
-	return c[i]
-}
-
-// Num returns argument i as a number in any base strconv.ParseInt reads
-// with base 0 (0x800, 0o600), ending the peer if it is not one.
-func (c Command) Num(i int) int {
-	n, err := strconv.ParseInt(c.Arg(i), 0, 64)
-	Check(err, "command "+c[0])
-	return int(n)
 }

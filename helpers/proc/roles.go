@@ -1,4 +1,4 @@
-package helpers
+package proc
 
 import (
 	"flag"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A Role is the body of a peer process: the test binary re-executes itself
@@ -40,11 +42,18 @@ func Register(name string, fn Role) {
 	register(name, fn, false)
 }
 
+// RegisterShared adds a role that the harness registers in every package
+// that imports it (an echo peer, a floor's peer): a package that spawns no
+// such peer is not failed for it.
+func RegisterShared(name string, fn Role) {
+	register(name, fn, true)
+}
+
 func register(name string, fn Role, internal bool) {
 	roles.Lock()
 	defer roles.Unlock()
 	if _, dup := roles.fn[name]; dup {
-		panic("helpers: role registered twice: " + name)
+		panic("proc: role registered twice: " + name)
 	}
 	roles.fn[name] = fn
 	roles.internal[name] = internal
@@ -54,7 +63,7 @@ func markUsed(name string) {
 	roles.Lock()
 	defer roles.Unlock()
 	if roles.fn[name] == nil {
-		panic("helpers: spawn of unregistered role " + strconv.Quote(name))
+		panic("proc: spawn of unregistered role " + strconv.Quote(name))
 	}
 	roles.used[name] = true
 }
@@ -86,7 +95,9 @@ func Main(m *testing.M, opts ...MainOption) {
 	}
 	sweep()
 	before := takeSnapshot()
-	printBenchConfig()
+	for _, fn := range beforeTests {
+		fn()
+	}
 	code := m.Run()
 	if leaks := before.leaksSince(); len(leaks) > 0 {
 		fmt.Fprintln(os.Stderr, "ipcsuite: leak check: the tests left behind:")
@@ -104,6 +115,13 @@ func Main(m *testing.M, opts ...MainOption) {
 	removeRunRoot()
 	os.Exit(code)
 }
+
+var beforeTests []func()
+
+// BeforeTests adds fn to what Main runs in the test process just before the
+// tests (and benchmarks) start, such as printing a benchmark's configuration.
+// Call it from init.
+func BeforeTests(fn func()) { beforeTests = append(beforeTests, fn) }
 
 func nonzero(code int) int {
 	if code == 0 {
@@ -137,7 +155,7 @@ func runRole(name string) int {
 	if cpu := os.Getenv(envCPU); cpu != "" {
 		n, err := strconv.Atoi(cpu)
 		if err == nil {
-			err = pinProcess(n)
+			err = sys.PinProcess(n)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "ipcsuite peer: pin to cpu %s: %v\n", cpu, err)

@@ -1,4 +1,4 @@
-package helpers
+package table
 
 import (
 	"bytes"
@@ -8,12 +8,14 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
-// TestTransport is the contract every transport meets, run between the
+// Contract is the contract every transport meets, run between the
 // test process and an echo peer: exact payloads of every size, order, no
 // loss or duplication, and an error rather than a hang when the peer dies.
-func TestTransport(t *testing.T, tr Transport) {
+func Contract(t *testing.T, tr Transport) {
 	// Both ends on one CPU: the contract is about correctness, and a
 	// same-CPU wakeup is an order of magnitude cheaper than a cross-CPU one
 	// on small machines, which keeps every-size sweeps short. Spinning
@@ -86,8 +88,8 @@ func contractIntegrity(t *testing.T, tr Transport, place Placement) {
 	t.Logf("payload seed %d, %d sizes from 1 to %d", seed, len(sizes), tr.MaxSize)
 	rng := rand.New(rand.NewPCG(seed, seed))
 	ep, peer := startEcho(t, tr, &place.Peer, mode, tr.MaxSize)
-	err := Start("integrity sweep", func() error {
-		if unpin, err := Pin(place.Self); err == nil {
+	err := sys.Start("integrity sweep", func() error {
+		if unpin, err := sys.Pin(place.Self); err == nil {
 			defer unpin()
 		}
 		pool := make([]byte, 2*tr.MaxSize)
@@ -99,10 +101,10 @@ func contractIntegrity(t *testing.T, tr Transport, place Placement) {
 		for _, size := range sizes {
 			checksummed(rng, pool, sent[:size])
 			if err := ep.Send(sent[:size]); err != nil {
-				return fmt.Errorf("send %d bytes: %s", size, ErrnoName(err))
+				return fmt.Errorf("send %d bytes: %s", size, sys.ErrnoName(err))
 			}
 			if err := ep.Recv(got[:size]); err != nil {
-				return fmt.Errorf("recv %d bytes: %s", size, ErrnoName(err))
+				return fmt.Errorf("recv %d bytes: %s", size, sys.ErrnoName(err))
 			}
 			if !bytes.Equal(sent[:size], got[:size]) {
 				return fmt.Errorf("message of %d bytes came back changed", size)
@@ -157,8 +159,8 @@ func contractOrder(t *testing.T, tr Transport, place Placement) {
 		count = 10_000
 	}
 	ep, peer := startEcho(t, tr, &place.Peer, modeSeq, count)
-	r := Start("ordered stream", func() error {
-		if unpin, err := Pin(place.Self); err == nil {
+	r := sys.Start("ordered stream", func() error {
+		if unpin, err := sys.Pin(place.Self); err == nil {
 			defer unpin()
 		}
 		_, err := stream(ep, count)
@@ -177,8 +179,8 @@ func contractPeerDies(t *testing.T, tr Transport, place Placement) {
 		got int
 		err error
 	}
-	r := Start("stream to a dying peer", func() outcome {
-		if unpin, err := Pin(place.Self); err == nil {
+	r := sys.Start("stream to a dying peer", func() outcome {
+		if unpin, err := sys.Pin(place.Self); err == nil {
 			defer unpin()
 		}
 		got, err := stream(ep, 2*lives)

@@ -1,4 +1,4 @@
-package helpers
+package proc
 
 import (
 	"fmt"

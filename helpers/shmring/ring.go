@@ -1,9 +1,10 @@
-package helpers
-
-// A message channel over shared memory, for transports whose two processes
-// map the same bytes (SysV shm, POSIX shm, a shared file mapping): one
-// ShmSlot per direction, each a small ring of message cells, and an
-// ShmEndpoint that pairs two of them into an Endpoint.
+// Package shmring is a message channel over shared memory, for transports
+// whose two processes map the same bytes (SysV shm, POSIX shm, a shared
+// file mapping, a memfd): one Ring per direction, each a small ring of
+// message cells, an Endpoint that pairs two of them, and the mapping and
+// futex primitives they stand on. A Ring spins, or sleeps on a Doorbell
+// that the transport provides (a semaphore, a futex, an eventfd).
+package shmring
 
 import (
 	"errors"
@@ -25,12 +26,12 @@ type Doorbell interface {
 	Wait() error
 }
 
-// ShmSlotConfig describes a slot. Both processes must use the same
+// Config describes a ring. Both processes must use the same
 // Capacity and MaxSize over the same bytes.
-type ShmSlotConfig struct {
-	Capacity int // messages the slot holds; at least 2
+type Config struct {
+	Capacity int // messages the ring holds; at least 2
 	MaxSize  int // largest message
-	// Data and Space are the doorbells of a blocking slot: the producer
+	// Data and Space are the doorbells of a blocking ring: the producer
 	// rings Data after publishing to a consumer that sleeps on it, and the
 	// consumer rings Space after freeing cells for a producer that sleeps
 	// on it. Both nil: both ends busy-poll.
@@ -41,7 +42,7 @@ type ShmSlotConfig struct {
 	Parent int
 }
 
-// Layout of a slot: four control words, each on a cache line of its own
+// Layout of a ring: four control words, each on a cache line of its own
 // (a line is written by one side only), then the cells, each starting on a
 // cache line.
 const (
@@ -50,7 +51,7 @@ const (
 	shmOffHangup    = 1 * shmLine // nonzero once either side has gone
 	shmOffDataWait  = 2 * shmLine // consumer asleep on Data
 	shmOffSpaceWait = 3 * shmLine // producer asleep on Space
-	shmSlotHeader   = 4 * shmLine
+	ringHeader   = 4 * shmLine
 	// A cell: the turn word (the number of the message it holds, plus 1),
 	// the length, then the data, from the start of a cache line.
 	shmCellHeader = 8
@@ -59,16 +60,16 @@ const (
 	shmParentCheck = 1<<16 - 1
 )
 
-func shmCellSize(maxSize int) int {
+func cellBytes(maxSize int) int {
 	return (shmCellHeader + maxSize + shmLine - 1) / shmLine * shmLine
 }
 
-// ShmSlotSize is how many bytes of shared memory a slot needs.
-func ShmSlotSize(capacity, maxSize int) int {
-	return shmSlotHeader + capacity*shmCellSize(maxSize)
+// Size is how many bytes of shared memory a ring needs.
+func Size(capacity, maxSize int) int {
+	return ringHeader + capacity*cellBytes(maxSize)
 }
 
-// An ShmSlot is one direction of a channel in shared memory: a ring of
+// A Ring is one direction of a channel in shared memory: a ring of
 // Capacity cells, each holding one message. A cell starts on a cache line
 // with its turn word (the number of the message it holds, plus 1) and the
 // length, followed by the data. The producer fills the next cell and then
@@ -85,11 +86,11 @@ func ShmSlotSize(capacity, maxSize int) int {
 // (measured too), the consumer takes two dependent cache misses before it
 // can copy, and a 100-byte round trip cost nearly twice as much.
 //
-// A zeroed mapping is an empty slot. One process uses a given ShmSlot
+// A zeroed mapping is an empty ring. One process uses a given Ring
 // either as producer (Send) or as consumer (Recv); Hangup may be called
 // by either, from any goroutine.
-type ShmSlot struct {
-	cfg                      ShmSlotConfig
+type Ring struct {
+	cfg                      Config
 	tail, hangup             *atomic.Uint32
 	dataWaiting, spaceWaited *atomic.Uint32
 	cells                    []byte
@@ -102,54 +103,54 @@ type ShmSlot struct {
 	pos, seen uint32
 }
 
-// ErrShmParentGone ends a peer's spinning wait once the test process has
+// ErrParentGone ends a peer's spinning wait once the test process has
 // died.
-var ErrShmParentGone = errors.New("shm slot: the test process has gone")
+var ErrParentGone = errors.New("shm ring: the test process has gone")
 
-// NewShmSlot lays a slot over mem, which must be zeroed (a fresh mapping),
-// hold ShmSlotSize bytes and be aligned to 8 bytes; the layout assumes a
+// New lays a ring over mem, which must be zeroed (a fresh mapping),
+// hold Size bytes and be aligned to 8 bytes; the layout assumes a
 // cache-line-aligned start, which any mapping has. Each process makes its
-// own ShmSlot over its own mapping of the same bytes.
-func NewShmSlot(mem []byte, cfg ShmSlotConfig) (*ShmSlot, error) {
+// own Ring over its own mapping of the same bytes.
+func New(mem []byte, cfg Config) (*Ring, error) {
 	if cfg.Capacity < 2 || cfg.MaxSize < 1 || cfg.Capacity > 1<<20 {
-		return nil, fmt.Errorf("shm slot: capacity %d, max size %d: want capacity >= 2 and max size >= 1", cfg.Capacity, cfg.MaxSize)
+		return nil, fmt.Errorf("shm ring: capacity %d, max size %d: want capacity >= 2 and max size >= 1", cfg.Capacity, cfg.MaxSize)
 	}
 	if (cfg.Data == nil) != (cfg.Space == nil) {
-		return nil, errors.New("shm slot: give both doorbells or neither")
+		return nil, errors.New("shm ring: give both doorbells or neither")
 	}
-	if need := ShmSlotSize(cfg.Capacity, cfg.MaxSize); len(mem) < need {
-		return nil, fmt.Errorf("shm slot: %d bytes of memory, need %d", len(mem), need)
+	if need := Size(cfg.Capacity, cfg.MaxSize); len(mem) < need {
+		return nil, fmt.Errorf("shm ring: %d bytes of memory, need %d", len(mem), need)
 	}
 	if uintptr(unsafe.Pointer(&mem[0]))%8 != 0 {
-		return nil, errors.New("shm slot: memory not aligned to 8 bytes")
+		return nil, errors.New("shm ring: memory not aligned to 8 bytes")
 	}
 	word := func(off int) *atomic.Uint32 { return (*atomic.Uint32)(unsafe.Pointer(&mem[off])) }
-	s := &ShmSlot{
+	s := &Ring{
 		cfg:         cfg,
 		tail:        word(shmOffTail),
 		hangup:      word(shmOffHangup),
 		dataWaiting: word(shmOffDataWait),
 		spaceWaited: word(shmOffSpaceWait),
-		cellSize:    shmCellSize(cfg.MaxSize),
+		cellSize:    cellBytes(cfg.MaxSize),
 		capacity:    uint32(cfg.Capacity),
 		batch:       uint32(cfg.Capacity / 2),
 	}
-	s.cells = mem[shmSlotHeader:ShmSlotSize(cfg.Capacity, cfg.MaxSize)]
+	s.cells = mem[ringHeader:Size(cfg.Capacity, cfg.MaxSize)]
 	return s, nil
 }
 
 // turn is the turn word of a cell.
 func turn(c []byte) *atomic.Uint32 { return (*atomic.Uint32)(unsafe.Pointer(&c[0])) }
 
-func (s *ShmSlot) cell(n uint32) []byte {
+func (s *Ring) cell(n uint32) []byte {
 	off := int(n%s.capacity) * s.cellSize
 	return s.cells[off : off+s.cellSize]
 }
 
 // Send copies p into the next cell and publishes it. It waits while the
-// slot is full, and fails with EPIPE once the slot is hung up and
+// ring is full, and fails with EPIPE once the ring is hung up and
 // EMSGSIZE for a message over MaxSize.
-func (s *ShmSlot) Send(p []byte) error {
+func (s *Ring) Send(p []byte) error {
 	if len(p) > s.cfg.MaxSize {
 		return unix.EMSGSIZE
 	}
@@ -182,7 +183,7 @@ func (s *ShmSlot) Send(p []byte) error {
 // while this side waits for the reply, not inside the next Send; that
 // cuts a 1 KB round trip by about a third. The cell's first line, where
 // the consumer polls the turn word, is left alone.
-func (s *ShmSlot) claimNext(n int) {
+func (s *Ring) claimNext(n int) {
 	if s.pos-s.seen >= s.capacity {
 		return
 	}
@@ -192,7 +193,7 @@ func (s *ShmSlot) claimNext(n int) {
 	}
 }
 
-func (s *ShmSlot) awaitSpace() error {
+func (s *Ring) awaitSpace() error {
 	for i := 0; ; i++ {
 		if s.seen = s.tail.Load(); s.pos-s.seen < s.capacity {
 			return nil
@@ -202,7 +203,7 @@ func (s *ShmSlot) awaitSpace() error {
 		}
 		if s.cfg.Space == nil {
 			if i&shmParentCheck == shmParentCheck && s.parentGone() {
-				return ErrShmParentGone
+				return ErrParentGone
 			}
 			continue
 		}
@@ -219,9 +220,9 @@ func (s *ShmSlot) awaitSpace() error {
 
 // Recv copies the next message into p, which must be exactly its size
 // (a message of another size is consumed and reported as an error). It
-// waits while the slot is empty; once the slot is hung up it returns the
+// waits while the ring is empty; once the ring is hung up it returns the
 // messages still in it, then io.EOF.
-func (s *ShmSlot) Recv(p []byte) error {
+func (s *Ring) Recv(p []byte) error {
 	if err := s.awaitData(); err != nil {
 		return err
 	}
@@ -229,7 +230,7 @@ func (s *ShmSlot) Recv(p []byte) error {
 	n := int(*(*uint32)(unsafe.Pointer(&c[4])))
 	var err error
 	if n != len(p) || n > s.cfg.MaxSize {
-		err = fmt.Errorf("shm slot: message %d has %d bytes, want %d", s.pos, n, len(p))
+		err = fmt.Errorf("shm ring: message %d has %d bytes, want %d", s.pos, n, len(p))
 	} else {
 		copy(p, c[shmCellHeader:shmCellHeader+n])
 	}
@@ -246,7 +247,7 @@ func (s *ShmSlot) Recv(p []byte) error {
 	return err
 }
 
-func (s *ShmSlot) awaitData() error {
+func (s *Ring) awaitData() error {
 	turn := turn(s.cell(s.pos))
 	for i := 0; ; i++ {
 		if turn.Load() == s.pos+1 {
@@ -262,7 +263,7 @@ func (s *ShmSlot) awaitData() error {
 		}
 		if s.cfg.Data == nil {
 			if i&shmParentCheck == shmParentCheck && s.parentGone() {
-				return ErrShmParentGone
+				return ErrParentGone
 			}
 			continue
 		}
@@ -277,14 +278,14 @@ func (s *ShmSlot) awaitData() error {
 	}
 }
 
-func (s *ShmSlot) parentGone() bool {
+func (s *Ring) parentGone() bool {
 	return s.cfg.Parent != 0 && unix.Getppid() != s.cfg.Parent
 }
 
-// Hangup marks the slot as ended by either side and wakes whoever sleeps
+// Hangup marks the ring as ended by either side and wakes whoever sleeps
 // on it: the consumer's Recv returns what is left, then io.EOF; the
 // producer's Send fails with EPIPE.
-func (s *ShmSlot) Hangup() error {
+func (s *Ring) Hangup() error {
 	s.hangup.Store(1)
 	if s.cfg.Data == nil {
 		return nil
@@ -294,41 +295,41 @@ func (s *ShmSlot) Hangup() error {
 	return errors.Join(s.cfg.Data.Ring(), s.cfg.Space.Ring())
 }
 
-// HungUp reports whether the slot has been hung up.
-func (s *ShmSlot) HungUp() bool { return s.hangup.Load() != 0 }
+// HungUp reports whether the ring has been hung up.
+func (s *Ring) HungUp() bool { return s.hangup.Load() != 0 }
 
-// ShmEndpoint pairs two slots into an Endpoint: Tx carries this process's
+// Endpoint pairs two rings into a transport endpoint: Tx carries this process's
 // messages, Rx the other's. It is a PeerWatcher: shared memory cannot tell
 // that the other process died, so the harness's PeerGone hangs up both
-// slots.
-type ShmEndpoint struct {
-	Tx, Rx   *ShmSlot
+// rings.
+type Endpoint struct {
+	Tx, Rx   *Ring
 	release  func() error
 	mu       sync.Mutex
 	released bool
 }
 
-// NewShmEndpoint makes an endpoint; release, if not nil, unmaps the memory
+// NewEndpoint makes an endpoint; release, if not nil, unmaps the memory
 // and is what Release calls.
-func NewShmEndpoint(tx, rx *ShmSlot, release func() error) *ShmEndpoint {
-	return &ShmEndpoint{Tx: tx, Rx: rx, release: release}
+func NewEndpoint(tx, rx *Ring, release func() error) *Endpoint {
+	return &Endpoint{Tx: tx, Rx: rx, release: release}
 }
 
-func (e *ShmEndpoint) Send(p []byte) error { return e.Tx.Send(p) }
-func (e *ShmEndpoint) Recv(p []byte) error { return e.Rx.Recv(p) }
+func (e *Endpoint) Send(p []byte) error { return e.Tx.Send(p) }
+func (e *Endpoint) Recv(p []byte) error { return e.Rx.Recv(p) }
 
 // Close hangs up both directions, so that the other process's Recv ends
 // after the messages already sent and its Send fails. It leaves the memory
 // mapped: see Release.
-func (e *ShmEndpoint) Close() error { return e.hangup() }
+func (e *Endpoint) Close() error { return e.hangup() }
 
 // PeerGone hangs up both directions: this process's Recv then ends after
 // what the peer sent before it exited, and a Send waiting for space fails.
 // The harness may call it late, even after the test's cleanups: once the
 // endpoint is released it does nothing.
-func (e *ShmEndpoint) PeerGone() { e.hangup() }
+func (e *Endpoint) PeerGone() { e.hangup() }
 
-func (e *ShmEndpoint) hangup() error {
+func (e *Endpoint) hangup() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.released {
@@ -340,7 +341,7 @@ func (e *ShmEndpoint) hangup() error {
 // Release unmaps the memory (once), after which Close and PeerGone no
 // longer touch it. The test process calls it in a cleanup that runs after
 // the peer has been reaped; nothing may use Send or Recv afterwards.
-func (e *ShmEndpoint) Release() error {
+func (e *Endpoint) Release() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.released || e.release == nil {

@@ -1,4 +1,4 @@
-package helpers
+package table
 
 import (
 	"flag"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 var sizesFlag = flag.String("ipc.sizes", "100,1024",
@@ -28,11 +30,11 @@ func Sizes() []int {
 	return sizes
 }
 
-// BenchPingPong measures round trips of size bytes each way between the
+// PingPong measures round trips of size bytes each way between the
 // benchmark process and an echo peer placed as place says. One op is one
 // round trip. The peer starts once per sample, outside the timed region,
 // and the channel is warmed up before timing starts.
-func BenchPingPong(b *testing.B, tr Transport, size int, place Placement) {
+func PingPong(b *testing.B, tr Transport, size int, place Placement) {
 	if size > tr.MaxSize {
 		b.Skipf("%s carries at most %d bytes", tr.Name, tr.MaxSize)
 	}
@@ -40,20 +42,20 @@ func BenchPingPong(b *testing.B, tr Transport, size int, place Placement) {
 		b.Skipf("%s spins: two spinners on one CPU starve each other", tr.Name)
 	}
 	ep, peer := startEcho(b, tr, &place.Peer, modeFixed, size)
-	unpin, err := Pin(place.Self)
+	unpin, err := sys.Pin(place.Self)
 	if err != nil {
 		b.Fatalf("pin to cpu %d: %v", place.Self, err)
 	}
 	defer unpin()
-	rawIO.Store(true)
-	defer rawIO.Store(false)
+	sys.SetRawIO(true)
+	defer sys.SetRawIO(false)
 	msg := make([]byte, size)
 	roundTrip := func() {
 		if err := ep.Send(msg); err != nil {
-			b.Fatalf("send: %s", ErrnoName(err))
+			b.Fatalf("send: %s", sys.ErrnoName(err))
 		}
 		if err := ep.Recv(msg); err != nil {
-			b.Fatalf("recv: %s", ErrnoName(err))
+			b.Fatalf("recv: %s", sys.ErrnoName(err))
 		}
 	}
 	for range 1000 {

@@ -1,4 +1,4 @@
-package helpers
+package table
 
 import (
 	"fmt"
@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // An Endpoint is one process's end of a two-way message channel.
@@ -43,7 +46,7 @@ type Transport struct {
 	// Open runs in the test process. It makes the channel, registers its
 	// cleanup, and returns the test's endpoint and what the peer needs
 	// (Files and Args of the spec; the harness adds its own args after).
-	Open func(t testing.TB) (Endpoint, PeerSpec)
+	Open func(t testing.TB) (Endpoint, proc.PeerSpec)
 	// Attach runs in the peer and builds the peer's endpoint from the
 	// files and args that Open handed over.
 	Attach func(args []string) (Endpoint, error)
@@ -54,19 +57,19 @@ var transports struct {
 	byName map[string]Transport
 }
 
-// RegisterTransport adds a transport to the contract tests and the table
+// Register adds a transport to the contract tests and the table
 // benchmarks, and registers the echo role its peers play.
-func RegisterTransport(tr Transport) {
+func Register(tr Transport) {
 	transports.Lock()
 	defer transports.Unlock()
 	if transports.byName == nil {
 		transports.byName = map[string]Transport{}
 	}
 	if _, dup := transports.byName[tr.Name]; dup {
-		panic("helpers: transport registered twice: " + tr.Name)
+		panic("table: transport registered twice: " + tr.Name)
 	}
 	transports.byName[tr.Name] = tr
-	register(echoRole(tr), func(args []string) int { return echo(tr, args) }, true)
+	proc.RegisterShared(echoRole(tr), func(args []string) int { return echo(tr, args) })
 }
 
 // Transports returns the registered transports sorted by name.
@@ -92,12 +95,12 @@ const (
 )
 
 // StartEcho opens the transport and starts an echo peer in the given mode.
-func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int) (Endpoint, *Peer) {
+func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int) (Endpoint, *proc.Peer) {
 	t.Helper()
 	ep, spec := tr.Open(t)
 	spec.Args = append(spec.Args, mode, strconv.Itoa(n))
 	spec.CPU = cpu
-	p := Spawn(t, echoRole(tr), spec)
+	p := proc.Spawn(t, echoRole(tr), spec)
 	t.Cleanup(func() { ep.Close() })
 	if w, ok := ep.(PeerWatcher); ok {
 		// PeerGone must not run once the test's cleanups have released
@@ -120,49 +123,49 @@ func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int) (Endpoi
 // echo is the peer's side of every transport: it sends back what it gets.
 func echo(tr Transport, args []string) int {
 	if len(args) < 2 {
-		Fatalf("echo: want args ... mode n, got %q", args)
+		proc.Fatalf("echo: want args ... mode n, got %q", args)
 	}
 	mode, n := args[len(args)-2], args[len(args)-1]
 	count, err := strconv.Atoi(n)
 	if err != nil {
-		Fatalf("echo: bad count %q", n)
+		proc.Fatalf("echo: bad count %q", n)
 	}
 	ep, err := tr.Attach(args[:len(args)-2])
-	Check(err, "attach "+tr.Name)
+	proc.Check(err, "attach "+tr.Name)
 	buf := make([]byte, max(tr.MaxSize, seqLen))
 	switch mode {
 	case modeFixed:
-		// The benchmark's peer: one locked thread, raw calls (see rawIO).
+		// The benchmark's peer: one locked thread, raw calls (sys.SetRawIO).
 		runtime.LockOSThread()
-		rawIO.Store(true)
+		sys.SetRawIO(true)
 		msg := buf[:count]
 		for {
 			if err := ep.Recv(msg); err != nil {
 				return 0 // the test closed its end
 			}
-			Check(ep.Send(msg), "echo send")
+			proc.Check(ep.Send(msg), "echo send")
 		}
 	case modeSizes, modeShort:
 		for _, size := range integritySizes(count, mode == modeShort) {
 			msg := buf[:size]
-			Check(ep.Recv(msg), fmt.Sprintf("recv message of %d bytes", size))
+			proc.Check(ep.Recv(msg), fmt.Sprintf("recv message of %d bytes", size))
 			if !checksumOK(msg) {
-				Fatalf("message of %d bytes arrived corrupted", size)
+				proc.Fatalf("message of %d bytes arrived corrupted", size)
 			}
-			Check(ep.Send(msg), "echo send")
+			proc.Check(ep.Send(msg), "echo send")
 		}
 	case modeSeq:
 		msg := buf[:seqLen]
 		for i := uint64(0); i < uint64(count); i++ {
-			Check(ep.Recv(msg), "recv sequence message")
+			proc.Check(ep.Recv(msg), "recv sequence message")
 			if got := seqOf(msg); got != i {
-				Fatalf("sequence: got message %d, want %d", got, i)
+				proc.Fatalf("sequence: got message %d, want %d", got, i)
 			}
-			Check(ep.Send(msg), "echo send")
+			proc.Check(ep.Send(msg), "echo send")
 		}
 		os.Exit(0) // without closing: the test must see the peer vanish
 	default:
-		Fatalf("echo: unknown mode %q", mode)
+		proc.Fatalf("echo: unknown mode %q", mode)
 	}
 	ep.Close()
 	return 0

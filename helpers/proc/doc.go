@@ -1,0 +1,8 @@
+// Package proc runs the other processes of a test: the test binary
+// re-executes itself as a peer playing a registered role. It holds the
+// role registry and the body of every TestMain (Main), spawning and
+// reaping peers, the control channel between test and peer with its
+// scripted-peer protocol (Ask and Must in the test, AwaitCommand and
+// Answer in the peer), the run directory and names of the objects a run
+// makes, the leak check, and the IPC namespace of a package's tests.
+package proc

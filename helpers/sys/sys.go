@@ -1,0 +1,127 @@
+package sys
+
+import (
+	"errors"
+	"io"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Retry calls op until it fails with something other than EINTR. The Go
+// runtime preempts goroutines with SIGURG, so any call that the kernel does
+// not restart can fail with EINTR at random. It is the one EINTR loop of the
+// suite: every wrapper that retries goes through it.
+func Retry[T any](op func() (T, error)) (T, error) {
+	for {
+		v, err := op()
+		if !errors.Is(err, unix.EINTR) {
+			return v, err
+		}
+	}
+}
+
+// Syscall makes a system call, retried on EINTR, and returns a nil error on
+// success, never a non-nil Errno(0). In a benchmark loop's raw mode (see
+// SetRawIO) it bypasses the runtime's syscall entry and exit.
+func Syscall(trap uintptr, args ...uintptr) (uintptr, error) {
+	var a [6]uintptr
+	copy(a[:], args)
+	return Retry(func() (uintptr, error) { return call(trap, a) })
+}
+
+// SyscallOnce is Syscall without the EINTR retry, for tests about EINTR.
+func SyscallOnce(trap uintptr, args ...uintptr) (uintptr, error) {
+	var a [6]uintptr
+	copy(a[:], args)
+	return call(trap, a)
+}
+
+func call(trap uintptr, a [6]uintptr) (uintptr, error) {
+	var r uintptr
+	var errno unix.Errno
+	if rawIO.Load() {
+		r, _, errno = unix.RawSyscall6(trap, a[0], a[1], a[2], a[3], a[4], a[5])
+	} else {
+		r, _, errno = unix.Syscall6(trap, a[0], a[1], a[2], a[3], a[4], a[5])
+	}
+	if errno != 0 {
+		return r, errno
+	}
+	return r, nil
+}
+
+// Read is read(2) on a raw fd, retried on EINTR (raw in raw mode).
+func Read(fd int, p []byte) (int, error) {
+	return Retry(func() (int, error) {
+		if rawIO.Load() {
+			return rawRW(unix.SYS_READ, fd, p)
+		}
+		return unix.Read(fd, p)
+	})
+}
+
+// Write is write(2) on a raw fd, retried on EINTR (raw in raw mode).
+func Write(fd int, p []byte) (int, error) {
+	return Retry(func() (int, error) {
+		if rawIO.Load() {
+			return rawRW(unix.SYS_WRITE, fd, p)
+		}
+		return unix.Write(fd, p)
+	})
+}
+
+// ReadFull reads exactly len(p) bytes. End of file before that is
+// io.ErrUnexpectedEOF (io.EOF when nothing at all was read).
+func ReadFull(fd int, p []byte) error {
+	for got := 0; got < len(p); {
+		n, err := Read(fd, p[got:])
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if got == 0 {
+				return io.EOF
+			}
+			return io.ErrUnexpectedEOF
+		}
+		got += n
+	}
+	return nil
+}
+
+// WriteFull writes all of p, continuing after partial writes.
+func WriteFull(fd int, p []byte) error {
+	for done := 0; done < len(p); {
+		n, err := Write(fd, p[done:])
+		if err != nil {
+			return err
+		}
+		done += n
+	}
+	return nil
+}
+
+// rawIO switches Syscall, Read and Write (and what is built on them) to raw
+// system calls that bypass the runtime's syscall entry and exit. Only a
+// benchmark loop on a locked, pinned thread turns it on (the ping-pong
+// driver, and the echo peer it starts): there, entering a syscall lets the
+// runtime wake another thread to take the P, which on one CPU costs more
+// than the read itself. Tests never run with it, since a raw call blocked
+// for ever would stall garbage collection.
+var rawIO atomic.Bool
+
+// SetRawIO turns raw mode on or off for the whole process.
+func SetRawIO(on bool) { rawIO.Store(on) }
+
+// RawIO reports whether this process is in a benchmark loop's raw mode.
+func RawIO() bool { return rawIO.Load() }
+
+func rawRW(trap uintptr, fd int, p []byte) (int, error) {
+	n, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
