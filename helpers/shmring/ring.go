@@ -51,7 +51,7 @@ const (
 	shmOffHangup    = 1 * shmLine // nonzero once either side has gone
 	shmOffDataWait  = 2 * shmLine // consumer asleep on Data
 	shmOffSpaceWait = 3 * shmLine // producer asleep on Space
-	ringHeader   = 4 * shmLine
+	ringHeader      = 4 * shmLine
 	// A cell: the turn word (the number of the message it holds, plus 1),
 	// the length, then the data, from the start of a cache line.
 	shmCellHeader = 8
