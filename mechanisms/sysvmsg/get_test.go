@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -20,7 +22,7 @@ import (
 // IPC_CREAT alone, or no flag, returns the existing queue; IPC_PRIVATE
 // makes a new queue every time, IPC_EXCL or not.
 func TestMsggetKeys(t *testing.T) {
-	key, _ := newKey(t)
+	key, _ := sysv.NewKey(t, 'm')
 	_, err := Get(key, 0)
 	sys.RequireErrno(t, err, unix.ENOENT, "msgget of a missing key without IPC_CREAT")
 	_, err = Get(key, 0o600)
@@ -74,7 +76,7 @@ func TestFtokKeys(t *testing.T) {
 	}
 	key := func(p string, id int) int {
 		t.Helper()
-		k, err := Ftok(p, id)
+		k, err := sysv.Ftok(p, id)
 		if err != nil {
 			t.Fatalf("ftok(%s, %d): %s", p, id, sys.ErrnoName(err))
 		}
@@ -96,7 +98,7 @@ func TestFtokKeys(t *testing.T) {
 	if ko := key(other, 'm'); ko == k {
 		t.Fatalf("ftok of two files in one directory gave the same key %#x", k)
 	}
-	_, err := Ftok(filepath.Join(dir, "missing"), 'm')
+	_, err := sysv.Ftok(filepath.Join(dir, "missing"), 'm')
 	sys.RequireErrno(t, err, unix.ENOENT, "ftok of a missing file")
 
 	// Both peers compute the key; one creates, the other finds.
@@ -131,7 +133,7 @@ func TestFtokFormula(t *testing.T) {
 	ids := []int{1, 'm', 0x7f, 0x80, 0xff, 0x1ab}
 	glibc := glibcFtok(t, path, ids)
 	for i, id := range ids {
-		got, err := Ftok(path, id)
+		got, err := sysv.Ftok(path, id)
 		if err != nil {
 			t.Fatalf("ftok: %s", sys.ErrnoName(err))
 		}

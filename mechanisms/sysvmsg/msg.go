@@ -7,10 +7,9 @@ package sysvmsg
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"unsafe"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 
 	"golang.org/x/sys/unix"
 
@@ -171,18 +170,6 @@ func Remove(id int) error {
 	return err
 }
 
-// Ftok is ftok(3) as glibc computes it: the low 16 bits of the inode, the
-// low 8 bits of the device number shifted 16 and the low 8 bits of id
-// shifted 24, read as a key_t (a 32-bit int: negative when id's bit 7 is
-// set).
-func Ftok(path string, id int) (int, error) {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return -1, err
-	}
-	return int(int32(uint32(st.Ino&0xffff) | uint32(st.Dev&0xff)<<16 | uint32(id&0xff)<<24)), nil
-}
-
 // Limits are the message queue limits of /proc/sys/kernel, which are per
 // IPC namespace: the largest message (msgmax), the default and the
 // unprivileged ceiling of a queue's msg_qbytes (msgmnb), and the most
@@ -196,15 +183,11 @@ func ReadLimits() (Limits, error) {
 		name string
 		to   *int
 	}{{"msgmax", &l.Max}, {"msgmnb", &l.Mnb}, {"msgmni", &l.Mni}} {
-		data, err := os.ReadFile("/proc/sys/kernel/" + f.name)
+		n, err := sysv.ReadLimit(f.name)
 		if err != nil {
 			return Limits{}, err
 		}
-		n, err := strconv.Atoi(strings.TrimSpace(string(data)))
-		if err != nil {
-			return Limits{}, fmt.Errorf("/proc/sys/kernel/%s: %v", f.name, err)
-		}
-		*f.to = n
+		*f.to = int(n)
 	}
 	return l, nil
 }

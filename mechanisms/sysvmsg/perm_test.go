@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -73,7 +75,7 @@ func TestMsggetByKeyChecksTheRequestedPermissions(t *testing.T) {
 		{0o644, 0o600, false},
 		{0o666, unix.IPC_CREAT | 0o666, true},
 	} {
-		key, _ := newKey(t)
+		key, _ := sysv.NewKey(t, 'm')
 		id := mkKeyedQueue(t, key, c.mode)
 		want := "EACCES"
 		if c.ok {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -17,7 +19,7 @@ import (
 // (EINVAL), the unread message is gone with the queue, and a queue made
 // again with the key is a new, empty one.
 func TestQueueOutlivesItsCreator(t *testing.T) {
-	key, _ := newKey(t)
+	key, _ := sysv.NewKey(t, 'm')
 	creator := spawnMsg(t, proc.PeerSpec{})
 	idStr := creator.Ask(t, "get %d %#o", key, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
 	id, err := strconv.Atoi(idStr)

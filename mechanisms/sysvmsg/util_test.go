@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 
 	"golang.org/x/sys/unix"
 
@@ -61,7 +62,7 @@ func msgRole([]string) int {
 		case "get": // get KEY FLAGS
 			proc.Tell(proc.Value(Get(num(1), num(2))))
 		case "ftok": // ftok PATH ID
-			proc.Tell(proc.Value(Ftok(arg(1), num(2))))
+			proc.Tell(proc.Value(sysv.Ftok(arg(1), num(2))))
 		case "stat": // stat ID: the mode's permission bits
 			ds, err := Stat(num(1))
 			if err != nil {
@@ -231,21 +232,6 @@ func removeAtEnd(t *testing.T, id int) {
 			t.Errorf("remove message queue %d: %s", id, sys.ErrnoName(err))
 		}
 	})
-}
-
-// newKey returns an ftok key made from a fresh file of the test, and the
-// file's path.
-func newKey(t *testing.T) (int, string) {
-	t.Helper()
-	path := filepath.Join(proc.Dir(t), "key")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	key, err := Ftok(path, 'm')
-	if err != nil {
-		t.Fatalf("ftok %s: %s", path, sys.ErrnoName(err))
-	}
-	return key, path
 }
 
 func mustSnd(t *testing.T, id, mtype int, text string) {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
@@ -105,7 +107,7 @@ func TestGetncntAndGetzcntCountSleepingProcesses(t *testing.T) {
 // sets sem_otime and leaves sem_ctime; SETVAL sets sem_ctime and leaves
 // sem_otime.
 func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
-	key := newKey(t)
+	key, _ := sysv.NewKey(t, 's')
 	before := time.Now().Unix()
 	id := newKeyedSet(t, key, 4, 0o640)
 	created := time.Now().Unix()

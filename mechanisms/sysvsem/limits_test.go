@@ -3,6 +3,8 @@ package sysvsem
 import (
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -24,7 +26,7 @@ func readLimits(t *testing.T) Limits {
 // a missing key without IPC_CREAT is ENOENT; IPC_PRIVATE always creates.
 func TestSemgetSizesAndKeys(t *testing.T) {
 	l := readLimits(t)
-	key := newKey(t)
+	key, _ := sysv.NewKey(t, 's')
 	cases := []struct {
 		what       string
 		key, nsems int

@@ -3,6 +3,8 @@ package sysvsem
 import (
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -58,7 +60,7 @@ func TestSemgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 		{0o644, 0o444, true},
 		{0o644, 0o600, false},
 	} {
-		key := newKey(t)
+		key, _ := sysv.NewKey(t, 's')
 		id := newKeyedSet(t, key, 1, c.mode)
 		want := "EACCES"
 		if c.ok {

@@ -7,9 +7,10 @@ package sysvsem
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 	"unsafe"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 
 	"golang.org/x/sys/unix"
 
@@ -179,29 +180,18 @@ func Remove(id int) error {
 	return err
 }
 
-// Ftok is ftok(3) as glibc computes it: the low 16 bits of the inode, the
-// low 8 of the device and the low 8 of proj.
-func Ftok(path string, proj byte) (int, error) {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return -1, err
-	}
-	return int(uint32(st.Ino&0xffff) | uint32(st.Dev&0xff)<<16 | uint32(proj)<<24), nil
-}
-
 // Limits are the semaphore limits of /proc/sys/kernel/sem, which are per
 // IPC namespace.
 type Limits struct{ MSL, MNS, OPM, MNI int }
 
 // ReadLimits reads /proc/sys/kernel/sem: SEMMSL SEMMNS SEMOPM SEMMNI.
 func ReadLimits() (Limits, error) {
-	data, err := os.ReadFile("/proc/sys/kernel/sem")
+	ns, err := sysv.ReadLimits("sem")
+	if err == nil && len(ns) != 4 {
+		err = fmt.Errorf("/proc/sys/kernel/sem: %d numbers, want 4", len(ns))
+	}
 	if err != nil {
 		return Limits{}, err
 	}
-	var l Limits
-	if _, err := fmt.Sscan(string(data), &l.MSL, &l.MNS, &l.OPM, &l.MNI); err != nil {
-		return Limits{}, err
-	}
-	return l, nil
+	return Limits{MSL: int(ns[0]), MNS: int(ns[1]), OPM: int(ns[2]), MNI: int(ns[3])}, nil
 }

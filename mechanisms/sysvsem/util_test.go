@@ -3,8 +3,6 @@ package sysvsem
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,7 +10,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
@@ -88,20 +85,6 @@ func newKeyedSet(t *testing.T, key, nsems, mode int) int {
 		}
 	})
 	return id
-}
-
-// newKey returns an ftok key made from a fresh file of the test.
-func newKey(t *testing.T) int {
-	t.Helper()
-	path := filepath.Join(proc.Dir(t), "key")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	key, err := Ftok(path, 's')
-	if err != nil {
-		t.Fatalf("ftok %s: %s", path, sys.ErrnoName(err))
-	}
-	return key
 }
 
 func mustOp(t *testing.T, id int, ops ...Sembuf) {

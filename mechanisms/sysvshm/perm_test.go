@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
@@ -52,7 +54,7 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 func TestShmgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 	cred := sys.OtherUID(t)
 	other := spawnShm(t, proc.PeerSpec{Credential: cred})
-	key := newKey(t)
+	key, _ := sysv.NewKey(t, 'm')
 	id := newKeyedSegment(t, key, pageSize, 0o600)
 	other.Must(t, strconv.Itoa(id), "get %d 0 0", key)
 	other.Must(t, "EACCES", "get %d 0 %d", key, 0o400)

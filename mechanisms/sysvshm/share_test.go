@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -61,7 +63,7 @@ func TestNattchCountsAttachesAndDetachesIncludingExit(t *testing.T) {
 // process still reads and writes it, and it goes with the last detach,
 // after which its id is invalid (EINVAL).
 func TestRemovedSegmentLivesUntilTheLastDetach(t *testing.T) {
-	key := newKey(t)
+	key, _ := sysv.NewKey(t, 'm')
 	id := newKeyedSegment(t, key, pageSize, 0o600)
 	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", id)

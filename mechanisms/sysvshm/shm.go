@@ -5,9 +5,6 @@
 package sysvshm
 
 import (
-	"os"
-	"strconv"
-	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -132,14 +129,4 @@ func StatIndex(index, cmd int) (int, ShmidDS, error) {
 	var ds ShmidDS
 	id, err := sys.Syscall(unix.SYS_SHMCTL, uintptr(index), uintptr(cmd), uintptr(unsafe.Pointer(&ds)))
 	return int(id), ds, err
-}
-
-// ReadLimit reads one of /proc/sys/kernel/shmmax, shmall, shmmni (per IPC
-// namespace).
-func ReadLimit(name string) (uint64, error) {
-	data, err := os.ReadFile("/proc/sys/kernel/" + name)
-	if err != nil {
-		return 0, err
-	}
-	return strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
 }

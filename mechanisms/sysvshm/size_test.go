@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -17,7 +19,7 @@ import (
 // is EINVAL, and so is SHMMAX+1 (SHMMAX is /proc/sys/kernel/shmmax, per
 // IPC namespace, which IPC_INFO reports too).
 func TestShmgetSizeOutsideSHMMINToSHMMAXFailsEINVAL(t *testing.T) {
-	shmmax, err := ReadLimit("shmmax")
+	shmmax, err := sysv.ReadLimit("shmmax")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func TestShmgetSizeOutsideSHMMINToSHMMAXFailsEINVAL(t *testing.T) {
 // is EEXIST; a missing key without IPC_CREAT is ENOENT; IPC_PRIVATE always
 // makes a new segment.
 func TestShmgetOfAnExistingKey(t *testing.T) {
-	key := newKey(t)
+	key, _ := sysv.NewKey(t, 'm')
 	_, err := Get(key, 100, 0o600)
 	sys.RequireErrno(t, err, unix.ENOENT, "shmget of a missing key without IPC_CREAT")
 	id := newKeyedSegment(t, key, 5000, 0o600)

@@ -4,16 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
-	"github.com/ipcsuite/ipcsuite/mechanisms/sysvsem"
 )
 
 var pageSize = os.Getpagesize()
@@ -39,20 +36,6 @@ func removeLater(t *testing.T, id int) {
 	if err := Remove(id); err != nil && err != unix.EINVAL && err != unix.EIDRM {
 		t.Errorf("remove segment %d: %s", id, sys.ErrnoName(err))
 	}
-}
-
-// newKey returns an ftok key made from a fresh file of the test.
-func newKey(t *testing.T) int {
-	t.Helper()
-	path := filepath.Join(proc.Dir(t), "key")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	key, err := sysvsem.Ftok(path, 'm')
-	if err != nil {
-		t.Fatalf("ftok %s: %s", path, sys.ErrnoName(err))
-	}
-	return key
 }
 
 // mustAttach attaches id in the test process with flags and returns n bytes
