@@ -4,12 +4,17 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"golang.org/x/sys/unix"
 )
 
 // The peer side: what a role calls to talk to the test that spawned it.
@@ -88,12 +93,16 @@ func Check(err error, what string) {
 	}
 }
 
-// Answer renders a call's outcome in a peer as "ok" or the errno's name.
+// Answer renders a call's outcome in a peer as "ok", "EOF" for an end of
+// stream (io.EOF, also wrapped), or the errno's name.
 func Answer(err error) string {
-	if err != nil {
-		return sys.ErrnoName(err)
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, io.EOF):
+		return "EOF"
 	}
-	return "ok"
+	return sys.ErrnoName(err)
 }
 
 // Value renders a call's result in a peer as the number or the errno's name.
@@ -131,4 +140,37 @@ func (c Command) Num(i int) int {
 	n, err := strconv.ParseInt(c.Arg(i), 0, 64)
 	Check(err, "command "+c[0])
 	return int(n)
+}
+
+// TellThread tells the test the id of the calling thread, which
+// Peer.Thread reads: for a signal aimed at that thread (tgkill), or an id
+// the kernel records per thread. Lock the goroutine to its thread first.
+func TellThread() { Tell("tid " + strconv.Itoa(unix.Gettid())) }
+
+// Interrupted runs call, a blocking call that is not retried on EINTR, on
+// a locked thread of its own that catches SIGUSR1 (through signal.Notify,
+// whose handler has SA_RESTART, which the calls this is for ignore). It
+// tells the thread's id first (TellThread), for the test to aim SIGUSR1 at
+// it, and answers "EINTR after SIGUSR1", or the call's outcome as Answer
+// renders it. An EINTR that comes before any SIGUSR1 is the Go runtime's
+// own preemption signal: the call is then simply made again.
+func Interrupted(call func() error) string {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, unix.SIGUSR1)
+	defer signal.Stop(usr1)
+	TellThread()
+	for {
+		err := call()
+		if err != unix.EINTR {
+			return Answer(err)
+		}
+		select {
+		case <-usr1:
+			return "EINTR after SIGUSR1"
+		case <-time.After(sys.BlockBound()):
+			// not ours
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -367,4 +368,15 @@ func (p *Peer) Must(t testing.TB, want, format string, args ...any) {
 	if got := p.Ask(t, "%s", cmd); got != want {
 		t.Fatalf("peer %s (pid %d): %q answered %q, want %q", p.Role, p.Pid, cmd, got, want)
 	}
+}
+
+// Thread reads the thread id the peer told with TellThread.
+func (p *Peer) Thread(t testing.TB) int {
+	t.Helper()
+	line := p.Next(t)
+	tid, err := strconv.Atoi(strings.TrimPrefix(line, "tid "))
+	if err != nil || !strings.HasPrefix(line, "tid ") {
+		t.Fatalf("peer %s said %q, want its thread id", p.Role, line)
+	}
+	return tid
 }

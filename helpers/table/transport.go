@@ -70,6 +70,7 @@ func Register(tr Transport) {
 	}
 	transports.byName[tr.Name] = tr
 	proc.RegisterShared(echoRole(tr), func(args []string) int { return echo(tr, args) })
+	proc.RegisterShared(endRole(tr), func(args []string) int { return scriptedEnd(tr, args) })
 }
 
 // Transports returns the registered transports sorted by name.
