@@ -84,7 +84,7 @@ func Size(capacity, maxSize int) int {
 // the line that tells the consumer a message is there brings the length
 // and the first 56 bytes with it. With the turn word on a line of its own
 // (measured too), the consumer takes two dependent cache misses before it
-// can copy, and a 100-byte round trip cost nearly twice as much.
+// can copy, which made small round trips markedly slower.
 //
 // A zeroed mapping is an empty ring. One process uses a given Ring
 // either as producer (Send) or as consumer (Recv); Hangup may be called

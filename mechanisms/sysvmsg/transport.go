@@ -25,10 +25,7 @@ import (
 // window of large messages in flight fills the queue with its own
 // messages, and the echo, unable to answer, deadlocks with it (two 8 KiB
 // messages fill the default 16 KiB). Speed does not decide it: measured
-// side by side (BenchmarkTable, 6 interleaved runs on a 2-CPU VM,
-// 100-byte messages) the two layouts were equal within noise, at about
-// 68k round trips per second with both processes on one CPU, the pipe
-// row's 70k in the same runs, and about 40k on two CPUs for all three.
+// side by side, the two layouts ran equally fast.
 var Transport = table.Transport{
 	Name:    "sysvmsg",
 	MaxSize: maxMsg,
