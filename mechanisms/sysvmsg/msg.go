@@ -9,11 +9,10 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // msgrcv flags and msgctl commands (linux/msg.h, linux/ipc.h) that

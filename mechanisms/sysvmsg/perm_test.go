@@ -5,12 +5,11 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // A process of another user gets what the queue's mode grants "others"

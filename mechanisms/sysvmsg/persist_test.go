@@ -4,12 +4,11 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // A queue has kernel persistence: a process creates it by key, sends

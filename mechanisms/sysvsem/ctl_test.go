@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // A new set's semaphores start at 0 on Linux (POSIX leaves them

@@ -3,12 +3,11 @@ package sysvsem
 import (
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 func readLimits(t *testing.T) Limits {

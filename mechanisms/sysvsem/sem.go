@@ -10,11 +10,10 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // sem_flg bits and semctl commands (linux/sem.h, linux/ipc.h).

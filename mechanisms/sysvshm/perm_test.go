@@ -4,10 +4,9 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // A process of another user gets what the segment's mode grants "others"

@@ -5,12 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // Two processes attached to one segment share its bytes: what one writes

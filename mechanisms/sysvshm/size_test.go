@@ -7,12 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sysv"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // A new segment's size must be in [SHMMIN, SHMMAX]: SHMMIN is 1, so size 0
