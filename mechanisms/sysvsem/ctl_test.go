@@ -107,7 +107,6 @@ func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
 	key := newKey(t)
 	before := time.Now().Unix()
 	id := newKeyedSet(t, key, 4, 0o640)
-	created := time.Now().Unix()
 	ds := stat(t, id)
 	uid, gid := os.Geteuid(), os.Getegid()
 	want := fmt.Sprintf("key=%#x uid=%d gid=%d cuid=%d cgid=%d mode=%#o nsems=4 otime=0", key, uid, gid, uid, gid, 0o640)
@@ -116,28 +115,31 @@ func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
 	if got != want {
 		t.Fatalf("IPC_STAT of a new set: %s, want %s", got, want)
 	}
-	if ds.Ctime < before || ds.Ctime > created {
-		t.Fatalf("sem_ctime %d, want the creation time in [%d, %d]", ds.Ctime, before, created)
-	}
+	helpers.RequireStamp(t, "sem_ctime of a new set", ds.Ctime, before)
 
-	// The times have a resolution of seconds: let the clock pass the
-	// creation's second, so that a change of sem_ctime shows. This waits
-	// for the clock, not for another process.
-	time.Sleep(time.Until(time.Unix(created+1, 0)))
+	// No semop has run yet, so a SETVAL that touched sem_otime would show.
 	peer := spawnSem(t, helpers.PeerSpec{})
-	opAt := time.Now().Unix()
-	peer.Must(t, "ok", "op %d %s", id, spec(v(2)))
-	after := stat(t, id)
-	if after.Otime < opAt || after.Otime > time.Now().Unix() || after.Ctime != ds.Ctime {
-		t.Fatalf("after a semop at %d: sem_otime %d, sem_ctime %d; want sem_otime of the semop and sem_ctime still %d",
-			opAt, after.Otime, after.Ctime, ds.Ctime)
-	}
 	peer.Must(t, "ok", "set %d 0 5", id)
 	set := stat(t, id)
-	if set.Ctime <= ds.Ctime || set.Otime != after.Otime {
-		t.Fatalf("after SETVAL: sem_ctime %d (was %d), sem_otime %d (was %d); want a later sem_ctime and the same sem_otime",
-			set.Ctime, ds.Ctime, set.Otime, after.Otime)
+	if set.Otime != 0 {
+		t.Fatalf("after SETVAL on a set no semop has touched: sem_otime %d, want still 0", set.Otime)
 	}
+
+	// The times are whole seconds of a lagging clock: once it is past
+	// sem_ctime, a semop that set sem_ctime would change it.
+	helpers.WaitPastStamp(t, set.Ctime)
+	before = time.Now().Unix()
+	peer.Must(t, "ok", "op %d %s", id, spec(v(2)))
+	op := stat(t, id)
+	helpers.RequireStamp(t, "sem_otime after a semop", op.Otime, before)
+	if op.Ctime != set.Ctime {
+		t.Fatalf("after a semop: sem_ctime %d, want still %d", op.Ctime, set.Ctime)
+	}
+
+	// The clock is past the last sem_ctime: this SETVAL's stamp differs.
+	before = time.Now().Unix()
+	peer.Must(t, "ok", "set %d 0 6", id)
+	helpers.RequireStamp(t, "sem_ctime after a SETVAL later than the last", stat(t, id).Ctime, before)
 }
 
 // IPC_SET changes the owner and the permission bits (only the low 9),
