@@ -227,21 +227,28 @@ func TestInvalidIdentifiersAndCommands(t *testing.T) {
 	if err := Remove(removed); err != nil {
 		t.Fatalf("IPC_RMID: %s", helpers.ErrnoName(err))
 	}
-	for _, bad := range []int{-1, removed, 0x7ffffff0} {
-		what := " on msqid " + strconv.Itoa(bad)
-		helpers.RequireErrno(t, Snd(bad, 1, []byte("x"), IPC_NOWAIT), unix.EINVAL, "msgsnd"+what)
-		_, _, err := Rcv(bad, 16, 0, IPC_NOWAIT)
-		helpers.RequireErrno(t, err, unix.EINVAL, "msgrcv"+what)
-		_, err = Stat(bad)
-		helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT"+what)
-		ds := stat(t, id)
-		helpers.RequireErrno(t, Set(bad, &ds), unix.EINVAL, "IPC_SET"+what)
-		helpers.RequireErrno(t, Remove(bad), unix.EINVAL, "IPC_RMID"+what)
+	for _, c := range []struct {
+		what string
+		bad  int
+	}{{"negative id", -1}, {"removed id", removed}, {"id never made", 0x7ffffff0}} {
+		t.Run(c.what, func(t *testing.T) {
+			what := " on msqid " + strconv.Itoa(c.bad)
+			helpers.RequireErrno(t, Snd(c.bad, 1, []byte("x"), IPC_NOWAIT), unix.EINVAL, "msgsnd"+what)
+			_, _, err := Rcv(c.bad, 16, 0, IPC_NOWAIT)
+			helpers.RequireErrno(t, err, unix.EINVAL, "msgrcv"+what)
+			_, err = Stat(c.bad)
+			helpers.RequireErrno(t, err, unix.EINVAL, "IPC_STAT"+what)
+			ds := stat(t, id)
+			helpers.RequireErrno(t, Set(c.bad, &ds), unix.EINVAL, "IPC_SET"+what)
+			helpers.RequireErrno(t, Remove(c.bad), unix.EINVAL, "IPC_RMID"+what)
+		})
 	}
-	for _, cmd := range []int{-1, 4, 1000} {
-		_, err := ctl(id, cmd, nil)
-		helpers.RequireErrno(t, err, unix.EINVAL, "msgctl command "+strconv.Itoa(cmd))
-	}
+	t.Run("unknown command", func(t *testing.T) {
+		for _, cmd := range []int{-1, 4, 1000} {
+			_, err := ctl(id, cmd, nil)
+			helpers.RequireErrno(t, err, unix.EINVAL, "msgctl command "+strconv.Itoa(cmd))
+		}
+	})
 }
 
 // badPages maps two pages, the second inaccessible, and returns the
@@ -291,8 +298,10 @@ func TestBadAddressesFailEFAULT(t *testing.T) {
 		what    string
 		id, cmd int
 	}{{"IPC_STAT", id, unix.IPC_STAT}, {"IPC_SET", id, unix.IPC_SET}, {"IPC_INFO", 0, IPC_INFO}, {"MSG_INFO", 0, MSG_INFO}} {
-		_, err := helpers.Syscall(unix.SYS_MSGCTL, uintptr(c.id), uintptr(c.cmd), none)
-		helpers.RequireErrno(t, err, unix.EFAULT, "msgctl "+c.what+" with an inaccessible buffer")
+		t.Run("msgctl "+c.what, func(t *testing.T) {
+			_, err := helpers.Syscall(unix.SYS_MSGCTL, uintptr(c.id), uintptr(c.cmd), none)
+			helpers.RequireErrno(t, err, unix.EFAULT, "msgctl "+c.what+" with an inaccessible buffer")
+		})
 	}
 }
 

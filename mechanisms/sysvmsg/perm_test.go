@@ -20,35 +20,38 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 	cred := helpers.OtherUID(t)
 	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
 	for _, c := range []struct {
+		what           string
 		mode           int
 		snd, rcv, stat string
 	}{
-		{0o600, "EACCES", "EACCES", "EACCES"},
-		{0o644, "EACCES", "1:root's", "0644"},
-		{0o622, "ok", "EACCES", "EACCES"},
-		{0o666, "ok", "1:root's", "0666"},
+		{"0600 grants nothing", 0o600, "EACCES", "EACCES", "EACCES"},
+		{"0644 grants reading", 0o644, "EACCES", "1:root's", "0644"},
+		{"0622 grants writing", 0o622, "ok", "EACCES", "EACCES"},
+		{"0666 grants both", 0o666, "ok", "1:root's", "0666"},
 	} {
-		id := mkQueue(t, c.mode)
-		mustSnd(t, id, 1, "root's")
-		check := func(got, want, what string) {
-			t.Helper()
-			if got != want {
-				t.Errorf("uid %d, queue mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
+		t.Run(c.what, func(t *testing.T) {
+			id := mkQueue(t, c.mode)
+			mustSnd(t, id, 1, "root's")
+			check := func(got, want, what string) {
+				t.Helper()
+				if got != want {
+					t.Errorf("uid %d, queue mode %#o: %s: %s, want %s", helpers.OtherUser, c.mode, what, got, want)
+				}
 			}
-		}
-		check(other.Ask(t, "rcv %d 16 0 %#x", id, IPC_NOWAIT), c.rcv, "msgrcv")
-		check(other.Ask(t, "snd %d 2 other's %#x", id, IPC_NOWAIT), c.snd, "msgsnd")
-		check(other.Ask(t, "stat %d", id), c.stat, "IPC_STAT")
-		var want []string
-		if c.rcv == "EACCES" {
-			want = append(want, "1:root's")
-		}
-		if c.snd == "ok" {
-			want = append(want, "2:other's")
-		}
-		if got := drain(t, id, 0, 0); !slices.Equal(got, want) {
-			t.Errorf("queue mode %#o: left %q, want %q", c.mode, got, want)
-		}
+			check(other.Ask(t, "rcv %d 16 0 %#x", id, IPC_NOWAIT), c.rcv, "msgrcv")
+			check(other.Ask(t, "snd %d 2 other's %#x", id, IPC_NOWAIT), c.snd, "msgsnd")
+			check(other.Ask(t, "stat %d", id), c.stat, "IPC_STAT")
+			var want []string
+			if c.rcv == "EACCES" {
+				want = append(want, "1:root's")
+			}
+			if c.snd == "ok" {
+				want = append(want, "2:other's")
+			}
+			if got := drain(t, id, 0, 0); !slices.Equal(got, want) {
+				t.Errorf("queue mode %#o: left %q, want %q", c.mode, got, want)
+			}
+		})
 	}
 }
 
@@ -61,26 +64,29 @@ func TestMsggetByKeyChecksTheRequestedPermissions(t *testing.T) {
 	cred := helpers.OtherUID(t)
 	other := spawnMsg(t, helpers.PeerSpec{Credential: cred})
 	for _, c := range []struct {
+		what        string
 		mode, flags int
 		ok          bool
 	}{
-		{0o600, 0, true},
-		{0o600, 0o400, false},
-		{0o600, 0o200, false},
-		{0o600, unix.IPC_CREAT | 0o600, false},
-		{0o644, 0o444, true},
-		{0o644, 0o600, false},
-		{0o666, unix.IPC_CREAT | 0o666, true},
+		{"0600 asking nothing", 0o600, 0, true},
+		{"0600 asking read", 0o600, 0o400, false},
+		{"0600 asking write", 0o600, 0o200, false},
+		{"0600 with IPC_CREAT", 0o600, unix.IPC_CREAT | 0o600, false},
+		{"0644 asking read", 0o644, 0o444, true},
+		{"0644 asking write", 0o644, 0o600, false},
+		{"0666 with IPC_CREAT", 0o666, unix.IPC_CREAT | 0o666, true},
 	} {
-		key, _ := newKey(t)
-		id := mkKeyedQueue(t, key, c.mode)
-		want := "EACCES"
-		if c.ok {
-			want = strconv.Itoa(id)
-		}
-		if got := other.Ask(t, "get %d %d", key, c.flags); got != want {
-			t.Errorf("uid %d: msgget of a %#o queue with flags %#o: %s, want %s", helpers.OtherUser, c.mode, c.flags, got, want)
-		}
+		t.Run(c.what, func(t *testing.T) {
+			key, _ := newKey(t)
+			id := mkKeyedQueue(t, key, c.mode)
+			want := "EACCES"
+			if c.ok {
+				want = strconv.Itoa(id)
+			}
+			if got := other.Ask(t, "get %d %d", key, c.flags); got != want {
+				t.Errorf("uid %d: msgget of a %#o queue with flags %#o: %s, want %s", helpers.OtherUser, c.mode, c.flags, got, want)
+			}
+		})
 	}
 }
 

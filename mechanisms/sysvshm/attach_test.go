@@ -39,8 +39,10 @@ func TestAttachAtAChosenAddress(t *testing.T) {
 		{"unaligned, with SHM_REMAP", at + 123, SHM_REMAP},
 		{"SHM_REMAP with a NULL address", 0, SHM_REMAP},
 	} {
-		_, err := Attach(id, c.addr, c.flags)
-		helpers.RequireErrno(t, err, unix.EINVAL, "shmat "+c.what)
+		t.Run(c.what, func(t *testing.T) {
+			_, err := Attach(id, c.addr, c.flags)
+			helpers.RequireErrno(t, err, unix.EINVAL, "shmat "+c.what)
+		})
 	}
 	requireNattch(t, id, 0, "after the rejected attaches")
 
@@ -78,7 +80,9 @@ func TestShmdtOfAnAddressNotAttachedFailsEINVAL(t *testing.T) {
 		{"the second page of a segment", addr + uintptr(pageSize)},
 		{"an unaligned address in a segment", addr + 8},
 	} {
-		helpers.RequireErrno(t, Detach(c.addr), unix.EINVAL, "shmdt of "+c.what)
+		t.Run(c.what, func(t *testing.T) {
+			helpers.RequireErrno(t, Detach(c.addr), unix.EINVAL, "shmdt of "+c.what)
+		})
 	}
 	requireNattch(t, id, 1, "after the rejected detaches")
 	detach(t, addr)
