@@ -75,7 +75,7 @@ func TestTransportCloseEndsPeerRecv(t *testing.T) {
 		t.Fatalf("Close with the peer's queue full: %s", helpers.ErrnoName(err))
 	}
 	requireQueued(t, full.Out, uint64(n+1), stat(t, full.Out).Qbytes, "a full queue and the hang-up")
-	drain(t, full.Out, 9, MSG_NOERROR)
+	drain(t, full.Out, 9, 0)
 	peer2.Must(t, "EOF", "recv 5")
 }
 
