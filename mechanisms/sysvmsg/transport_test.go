@@ -11,7 +11,7 @@ import (
 )
 
 // The transport contract, here in the package's own IPC namespace (the top
-// level runs it too, in the machine's).
+// level's TestContract runs it too, in an IPC namespace of its own).
 func TestTransportContract(t *testing.T) { helpers.TestTransport(t, Transport) }
 
 // The "transport-end" peer attaches to the transport with the args Open
