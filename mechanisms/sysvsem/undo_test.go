@@ -81,14 +81,19 @@ func TestSetvalAndSetallClearOtherProcessesUndo(t *testing.T) {
 }
 
 // requireUndoClearedBy has a peer add 1 with SEM_UNDO to both semaphores
-// of a new set, runs set on the set, lets the peer exit, and requires the
-// values want. A kernel that kept an adjustment that set should have
-// cleared leaves that value one lower.
+// of a new set and to a control set of one, runs set on the first set,
+// lets the peer exit, and requires the values want and the control back
+// at 0. A kernel that kept an adjustment that set should have cleared
+// leaves that value one lower; the control, which nothing sets, shows that
+// the exit reverts adjustments at all, so that a kernel without SEM_UNDO
+// cannot pass.
 func requireUndoClearedBy(t *testing.T, set func(id int), want ...uint16) {
 	t.Helper()
 	id := newSet(t, 2, 0o600)
+	control := newSet(t, 1, 0o600)
 	peer := spawnSem(t, helpers.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(undo(v(0)), undo(v(1))))
+	peer.Must(t, "ok", "op %d %s", control, spec(undo(v(0))))
 	set(id)
 	peer.Send(t, "exit")
 	peer.RequireExit(t, 0)
@@ -96,8 +101,8 @@ func requireUndoClearedBy(t *testing.T, set func(id int), want ...uint16) {
 	if err != nil {
 		t.Fatalf("semctl(%d, GETALL): %s", id, helpers.ErrnoName(err))
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("after the peer with undo adjustments exited: semaphore values %v, want %v", got, want)
+	if c := val(t, control, 0); !slices.Equal(got, want) || c != 0 {
+		t.Fatalf("after the peer with undo adjustments exited: semaphore values %v and the control's %d; want %v and 0", got, c, want)
 	}
 }
 
