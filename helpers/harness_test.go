@@ -5,9 +5,10 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
-	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) { proc.Main(m) }

@@ -15,8 +15,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 )
 
 const resultsPort = "/dev/ttyS1"

@@ -7,8 +7,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 )
 
 type mount struct {

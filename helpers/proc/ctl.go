@@ -13,8 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // The peer side: what a role calls to talk to the test that spawned it.

@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // PeerSpec says how to start a peer process.

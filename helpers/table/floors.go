@@ -5,10 +5,11 @@ import (
 	"runtime"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/shmring"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
-	"golang.org/x/sys/unix"
 )
 
 // The floors are baselines measured in the same run as the table, so that

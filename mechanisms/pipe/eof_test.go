@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
-	"golang.org/x/sys/unix"
 )
 
 func TestReadReturnsRemainingDataThenEOFOnceWriterPeerExits(t *testing.T) {

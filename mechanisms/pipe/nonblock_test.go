@@ -6,8 +6,9 @@ package pipe
 import (
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 func TestNonblockReadOfEmptyPipeFailsEAGAINWhileWriterPeerHoldsEnd(t *testing.T) {

@@ -7,9 +7,10 @@ import (
 	"os"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ipcsuite/ipcsuite/helpers/stream"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
-	"golang.org/x/sys/unix"
 )
 
 // directPipe makes a packet-mode pipe, skipping on kernels before 3.4.

@@ -8,10 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/stream"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
-	"golang.org/x/sys/unix"
 )
 
 func init() {

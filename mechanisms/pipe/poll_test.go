@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // requireRevents polls fd at once and requires exactly want.

@@ -6,9 +6,10 @@ package pipe
 import (
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
-	"golang.org/x/sys/unix"
 )
 
 // sigpipePeer starts a sigpipe-writer on the write end of a fresh pipe,

@@ -7,8 +7,9 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 func TestTeeCopiesBetweenPipesWithoutConsuming(t *testing.T) {

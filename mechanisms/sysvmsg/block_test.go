@@ -77,6 +77,7 @@ func TestMsgrcvBlocksUntilAPeerSends(t *testing.T) {
 // Without IPC_NOWAIT, msgsnd to a full queue sleeps (in do_msgsnd) until
 // another process makes room by receiving, then sends.
 func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
+	l := readLimits(t)
 	id := mkQueue(t, 0o600)
 	n := fill(t, id)
 	sender := spawnMsg(t, proc.PeerSpec{})
@@ -84,19 +85,19 @@ func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
 	sender.requireBlocked(t, sndWait, "msgsnd to a full queue")
 	requireQueued(t, id, uint64(n), stat(t, id).Qbytes, "while the sender sleeps")
 	recv := spawnMsg(t, proc.PeerSpec{})
-	if got := recv.Ask(t, "rcv %d 8192 9 0", id); len(got) < 2 || got[:2] != "9:" {
+	if got := recv.Ask(t, "rcv %d %d 9 0", id, l.Max); len(got) < 2 || got[:2] != "9:" {
 		t.Fatalf("peer's msgrcv of the first message: %s", got)
 	}
 	sender.Expect(t, "ok")
 	mustRcv(t, id, 16, 1, 0, "1:late")
 
 	// And the test's own msgsnd, released by a peer.
-	drain(t, id, 0, MSG_NOERROR)
+	drain(t, id, 0, 0)
 	fill(t, id)
 	err := sys.Blocks(t, "msgsnd in the test to a full queue",
 		func() error { return Snd(id, 2, []byte("mine"), 0) },
 		func() {
-			if got := recv.Ask(t, "rcv %d 8192 9 0", id); len(got) < 2 || got[:2] != "9:" {
+			if got := recv.Ask(t, "rcv %d %d 9 0", id, l.Max); len(got) < 2 || got[:2] != "9:" {
 				t.Errorf("peer's msgrcv: %s", got)
 			}
 		})

@@ -33,21 +33,24 @@ func TestMsgCopyPeeksByIndex(t *testing.T) {
 	}
 	sys.RequireFeature(t, "3.8", "MSG_COPY", err) // any other error fails
 	for _, c := range []struct {
+		what               string
 		index, size, flags int
 		want               string
 	}{
-		{0, 16, 0, "5:first"},
-		{2, 16, 0, "7:third"},
-		{1, 16, 0, "6:second"},
-		{0, 16, 0, "5:first"}, // again: nothing was taken
-		{3, 16, 0, "ENOMSG"},
-		{-1, 16, 0, "ENOMSG"},
-		{1, 3, 0, "E2BIG"},
-		{1, 3, MSG_NOERROR, "EINVAL"},
+		{"first", 0, 16, 0, "5:first"},
+		{"third", 2, 16, 0, "7:third"},
+		{"second", 1, 16, 0, "6:second"},
+		{"first again", 0, 16, 0, "5:first"}, // nothing was taken
+		{"past the end", 3, 16, 0, "ENOMSG"},
+		{"negative index", -1, 16, 0, "ENOMSG"},
+		{"short msgsz", 1, 3, 0, "E2BIG"},
+		{"short msgsz with MSG_NOERROR", 1, 3, MSG_NOERROR, "EINVAL"},
 	} {
-		if got := rcv(id, c.size, c.index, MSG_COPY|c.flags); got != c.want {
-			t.Errorf("MSG_COPY of index %d, msgsz %d, flags %#x: %s, want %s", c.index, c.size, c.flags, got, c.want)
-		}
+		t.Run(c.what, func(t *testing.T) {
+			if got := rcv(id, c.size, c.index, MSG_COPY|c.flags); got != c.want {
+				t.Errorf("MSG_COPY of index %d, msgsz %d, flags %#x: %s, want %s", c.index, c.size, c.flags, got, c.want)
+			}
+		})
 	}
 	_, _, err = Rcv(id, 16, 0, MSG_COPY)
 	sys.RequireErrno(t, err, unix.EINVAL, "MSG_COPY without IPC_NOWAIT")

@@ -11,15 +11,8 @@ import (
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
-
-// requireTime fails unless a msqid_ds time (seconds) lies in [from, now].
-func requireTime(t *testing.T, what string, got, from int64) {
-	t.Helper()
-	if now := time.Now().Unix(); got < from || got > now {
-		t.Fatalf("%s = %d, want between %d and %d", what, got, from, now)
-	}
-}
 
 // IPC_STAT reports the queue as other processes leave it (man 2 msgctl):
 // a new queue has no messages, msg_qbytes = msgmnb, no last sender or
@@ -29,7 +22,7 @@ func requireTime(t *testing.T, what string, got, from int64) {
 // msg_cbytes; each msgrcv sets msg_lrpid and msg_rtime and takes away.
 func TestStatAfterPeersSendAndReceive(t *testing.T) {
 	l := readLimits(t)
-	from := time.Now().Unix()
+	before := time.Now().Unix()
 	id := mkQueue(t, 0o640)
 	ds := stat(t, id)
 	uid, gid := uint32(os.Geteuid()), uint32(os.Getegid())
@@ -41,25 +34,27 @@ func TestStatAfterPeersSendAndReceive(t *testing.T) {
 		t.Fatalf("new queue's msg_perm: uid %d cuid %d gid %d cgid %d mode %#o; want %d %d %d %d 0640",
 			p.Uid, p.Cuid, p.Gid, p.Cgid, p.Mode, uid, uid, gid, gid)
 	}
-	requireTime(t, "msg_ctime of a new queue", ds.Ctime, from)
+	sysv.RequireStamp(t, "msg_ctime of a new queue", ds.Ctime, before)
 
 	sender := spawnMsg(t, proc.PeerSpec{})
+	before = time.Now().Unix()
 	sender.Must(t, "ok", "sndseq %d 1:0123456789,2:01234567890123456789", id)
 	ds = stat(t, id)
 	if ds.Qnum != 2 || ds.Cbytes != 30 || ds.Lspid != int32(sender.Pid) || ds.Lrpid != 0 || ds.Rtime != 0 {
 		t.Fatalf("after a peer sent 10 and 20 bytes: qnum %d cbytes %d lspid %d lrpid %d rtime %d; want 2 30 %d 0 0",
 			ds.Qnum, ds.Cbytes, ds.Lspid, ds.Lrpid, ds.Rtime, sender.Pid)
 	}
-	requireTime(t, "msg_stime after the peer's msgsnd", ds.Stime, from)
+	sysv.RequireStamp(t, "msg_stime after the peer's msgsnd", ds.Stime, before)
 
 	receiver := spawnMsg(t, proc.PeerSpec{})
+	before = time.Now().Unix()
 	receiver.Must(t, "1:0123456789", "rcv %d 64 0 %#x", id, IPC_NOWAIT)
 	ds = stat(t, id)
 	if ds.Qnum != 1 || ds.Cbytes != 20 || ds.Lspid != int32(sender.Pid) || ds.Lrpid != int32(receiver.Pid) {
 		t.Fatalf("after another peer received 10 bytes: qnum %d cbytes %d lspid %d lrpid %d; want 1 20 %d %d",
 			ds.Qnum, ds.Cbytes, ds.Lspid, ds.Lrpid, sender.Pid, receiver.Pid)
 	}
-	requireTime(t, "msg_rtime after the peer's msgrcv", ds.Rtime, from)
+	sysv.RequireStamp(t, "msg_rtime after the peer's msgrcv", ds.Rtime, before)
 
 	// "Last" is the last: a third process sends, the first receives.
 	third := spawnMsg(t, proc.PeerSpec{})
@@ -152,8 +147,11 @@ func TestQbytesLowerAndRaise(t *testing.T) {
 // leaves the creator's ids, and updates msg_ctime (man 2 msgctl).
 func TestIPCSetOwnerAndMode(t *testing.T) {
 	id := mkQueue(t, 0o600)
-	from := time.Now().Unix()
 	ds := stat(t, id)
+	// The times are whole seconds of a lagging clock: once it is past the
+	// creation's msg_ctime, an IPC_SET that sets it changes it.
+	sysv.WaitPastStamp(t, ds.Ctime)
+	before := time.Now().Unix()
 	ds.Perm.Uid, ds.Perm.Gid, ds.Perm.Mode = sys.OtherUser, sys.OtherUser, 0o7644
 	if err := Set(id, &ds); err != nil {
 		t.Fatalf("IPC_SET: %s", sys.ErrnoName(err))
@@ -164,7 +162,7 @@ func TestIPCSetOwnerAndMode(t *testing.T) {
 		t.Fatalf("after IPC_SET: uid %d gid %d cuid %d mode %#o; want %d %d %d 0644",
 			p.Uid, p.Gid, p.Cuid, p.Mode, sys.OtherUser, sys.OtherUser, uid)
 	}
-	requireTime(t, "msg_ctime after IPC_SET", got.Ctime, from)
+	sysv.RequireStamp(t, "msg_ctime after IPC_SET", got.Ctime, before)
 }
 
 // IPC_INFO reports the namespace's limits (msgmax, msgmnb, msgmni, and
@@ -231,21 +229,28 @@ func TestInvalidIdentifiersAndCommands(t *testing.T) {
 	if err := Remove(removed); err != nil {
 		t.Fatalf("IPC_RMID: %s", sys.ErrnoName(err))
 	}
-	for _, bad := range []int{-1, removed, 0x7ffffff0} {
-		what := " on msqid " + strconv.Itoa(bad)
-		sys.RequireErrno(t, Snd(bad, 1, []byte("x"), IPC_NOWAIT), unix.EINVAL, "msgsnd"+what)
-		_, _, err := Rcv(bad, 16, 0, IPC_NOWAIT)
-		sys.RequireErrno(t, err, unix.EINVAL, "msgrcv"+what)
-		_, err = Stat(bad)
-		sys.RequireErrno(t, err, unix.EINVAL, "IPC_STAT"+what)
-		ds := stat(t, id)
-		sys.RequireErrno(t, Set(bad, &ds), unix.EINVAL, "IPC_SET"+what)
-		sys.RequireErrno(t, Remove(bad), unix.EINVAL, "IPC_RMID"+what)
+	for _, c := range []struct {
+		what string
+		bad  int
+	}{{"negative id", -1}, {"removed id", removed}, {"id never made", 0x7ffffff0}} {
+		t.Run(c.what, func(t *testing.T) {
+			what := " on msqid " + strconv.Itoa(c.bad)
+			sys.RequireErrno(t, Snd(c.bad, 1, []byte("x"), IPC_NOWAIT), unix.EINVAL, "msgsnd"+what)
+			_, _, err := Rcv(c.bad, 16, 0, IPC_NOWAIT)
+			sys.RequireErrno(t, err, unix.EINVAL, "msgrcv"+what)
+			_, err = Stat(c.bad)
+			sys.RequireErrno(t, err, unix.EINVAL, "IPC_STAT"+what)
+			ds := stat(t, id)
+			sys.RequireErrno(t, Set(c.bad, &ds), unix.EINVAL, "IPC_SET"+what)
+			sys.RequireErrno(t, Remove(c.bad), unix.EINVAL, "IPC_RMID"+what)
+		})
 	}
-	for _, cmd := range []int{-1, 4, 1000} {
-		_, err := ctl(id, cmd, nil)
-		sys.RequireErrno(t, err, unix.EINVAL, "msgctl command "+strconv.Itoa(cmd))
-	}
+	t.Run("unknown command", func(t *testing.T) {
+		for _, cmd := range []int{-1, 4, 1000} {
+			_, err := ctl(id, cmd, nil)
+			sys.RequireErrno(t, err, unix.EINVAL, "msgctl command "+strconv.Itoa(cmd))
+		}
+	})
 }
 
 // badPages maps two pages, the second inaccessible, and returns the
@@ -295,8 +300,10 @@ func TestBadAddressesFailEFAULT(t *testing.T) {
 		what    string
 		id, cmd int
 	}{{"IPC_STAT", id, unix.IPC_STAT}, {"IPC_SET", id, unix.IPC_SET}, {"IPC_INFO", 0, IPC_INFO}, {"MSG_INFO", 0, MSG_INFO}} {
-		_, err := sys.Syscall(unix.SYS_MSGCTL, uintptr(c.id), uintptr(c.cmd), none)
-		sys.RequireErrno(t, err, unix.EFAULT, "msgctl "+c.what+" with an inaccessible buffer")
+		t.Run("msgctl "+c.what, func(t *testing.T) {
+			_, err := sys.Syscall(unix.SYS_MSGCTL, uintptr(c.id), uintptr(c.cmd), none)
+			sys.RequireErrno(t, err, unix.EFAULT, "msgctl "+c.what+" with an inaccessible buffer")
+		})
 	}
 }
 

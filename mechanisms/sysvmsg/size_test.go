@@ -106,7 +106,7 @@ func TestQbytesAlsoCountsMessages(t *testing.T) {
 		t.Fatalf("empty msgsnd to a queue whose bytes are in use: %s", sys.ErrnoName(err))
 	}
 	requireQueued(t, id, uint64(n+1), stat(t, id).Qbytes, "a full queue and an empty message")
-	drain(t, id, 0, MSG_NOERROR)
+	drain(t, id, 0, 0)
 
 	if err := setQbytes(t, id, 3); err != nil {
 		t.Fatalf("IPC_SET msg_qbytes 3: %s", sys.ErrnoName(err))

@@ -13,7 +13,7 @@ import (
 )
 
 // The transport contract, here in the package's own IPC namespace (the top
-// level runs it too, in the machine's).
+// level's TestContract runs it too, in an IPC namespace of its own).
 func TestTransportContract(t *testing.T) { table.Contract(t, Transport) }
 
 // The "transport-end" peer attaches to the transport with the args Open
@@ -77,7 +77,7 @@ func TestTransportCloseEndsPeerRecv(t *testing.T) {
 		t.Fatalf("Close with the peer's queue full: %s", sys.ErrnoName(err))
 	}
 	requireQueued(t, full.Out, uint64(n+1), stat(t, full.Out).Qbytes, "a full queue and the hang-up")
-	drain(t, full.Out, 9, MSG_NOERROR)
+	drain(t, full.Out, 9, 0)
 	peer2.Must(t, "EOF", "recv 5")
 }
 

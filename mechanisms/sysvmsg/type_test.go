@@ -15,9 +15,9 @@ const mixed = "3:a,1:b,2:c,1:d,3:e,2:f,5:g"
 // msgrcv picks a message by msgtyp (man 2 msgop): 0 takes the first
 // message in the queue; > 0 the first of that type; < 0 the first of the
 // lowest type not above |msgtyp| (ties in queue order); > 0 with
-// MSG_EXCEPT the first not of that type. Each case drains a fresh copy of
-// a mixed queue, sent by a peer, with IPC_NOWAIT until ENOMSG, and checks
-// the exact order received and what is left.
+// MSG_EXCEPT the first not of that type. Each case, a subtest, drains a
+// fresh copy of a mixed queue, sent by a peer, with IPC_NOWAIT until
+// ENOMSG, and checks the exact order received and what is left.
 func TestMsgrcvByType(t *testing.T) {
 	sender := spawnMsg(t, proc.PeerSpec{})
 	for _, c := range []struct {
@@ -25,33 +25,35 @@ func TestMsgrcvByType(t *testing.T) {
 		msgtyp, flags int
 		got, left     []string
 	}{
-		{"msgtyp 0: queue order", 0, 0,
+		{"zero takes queue order", 0, 0,
 			[]string{"3:a", "1:b", "2:c", "1:d", "3:e", "2:f", "5:g"}, nil},
-		{"msgtyp 2: type 2 only", 2, 0,
+		{"positive takes its type", 2, 0,
 			[]string{"2:c", "2:f"}, []string{"3:a", "1:b", "1:d", "3:e", "5:g"}},
-		{"msgtyp 4: no such type", 4, 0,
+		{"positive absent type takes nothing", 4, 0,
 			nil, []string{"3:a", "1:b", "2:c", "1:d", "3:e", "2:f", "5:g"}},
-		{"msgtyp -2: lowest type up to 2", -2, 0,
+		{"negative takes lowest types up to 2", -2, 0,
 			[]string{"1:b", "1:d", "2:c", "2:f"}, []string{"3:a", "3:e", "5:g"}},
-		{"msgtyp -3: lowest type up to 3", -3, 0,
+		{"negative takes lowest types up to 3", -3, 0,
 			[]string{"1:b", "1:d", "2:c", "2:f", "3:a", "3:e"}, []string{"5:g"}},
-		{"msgtyp 1 with MSG_EXCEPT: any type but 1", 1, MSG_EXCEPT,
+		{"except 1 takes other types", 1, MSG_EXCEPT,
 			[]string{"3:a", "2:c", "3:e", "2:f", "5:g"}, []string{"1:b", "1:d"}},
-		{"msgtyp 3 with MSG_EXCEPT", 3, MSG_EXCEPT,
+		{"except 3 takes other types", 3, MSG_EXCEPT,
 			[]string{"1:b", "2:c", "1:d", "2:f", "5:g"}, []string{"3:a", "3:e"}},
-		{"msgtyp 0 with MSG_EXCEPT: MSG_EXCEPT ignored", 0, MSG_EXCEPT,
+		{"except with zero takes queue order", 0, MSG_EXCEPT,
 			[]string{"3:a", "1:b", "2:c", "1:d", "3:e", "2:f", "5:g"}, nil},
 		// -LONG_MIN does not exist; the kernel reads it as LONG_MAX.
-		{"msgtyp LONG_MIN: lowest type first, all of them", math.MinInt64, 0,
+		{"negative LONG_MIN takes every type lowest first", math.MinInt64, 0,
 			[]string{"1:b", "1:d", "2:c", "2:f", "3:a", "3:e", "5:g"}, nil},
 	} {
-		id := mkQueue(t, 0o600)
-		sender.Must(t, "ok", "sndseq %d %s", id, mixed)
-		got := drain(t, id, c.msgtyp, c.flags)
-		left := drain(t, id, 0, 0)
-		if !slices.Equal(got, c.got) || !slices.Equal(left, c.left) {
-			t.Errorf("%s: received %q, leaving %q; want %q, leaving %q", c.what, got, left, c.got, c.left)
-		}
+		t.Run(c.what, func(t *testing.T) {
+			id := mkQueue(t, 0o600)
+			sender.Must(t, "ok", "sndseq %d %s", id, mixed)
+			got := drain(t, id, c.msgtyp, c.flags)
+			left := drain(t, id, 0, 0)
+			if !slices.Equal(got, c.got) || !slices.Equal(left, c.left) {
+				t.Errorf("msgtyp %d, flags %#x: received %q, leaving %q; want %q, leaving %q", c.msgtyp, c.flags, got, left, c.got, c.left)
+			}
+		})
 	}
 }
 

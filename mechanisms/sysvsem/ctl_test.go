@@ -3,9 +3,10 @@ package sysvsem
 import (
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
@@ -109,7 +110,6 @@ func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
 	key, _ := sysv.NewKey(t, 's')
 	before := time.Now().Unix()
 	id := newKeyedSet(t, key, 4, 0o640)
-	created := time.Now().Unix()
 	ds := stat(t, id)
 	uid, gid := os.Geteuid(), os.Getegid()
 	want := fmt.Sprintf("key=%#x uid=%d gid=%d cuid=%d cgid=%d mode=%#o nsems=4 otime=0", key, uid, gid, uid, gid, 0o640)
@@ -118,28 +118,31 @@ func TestIPCStatReportsOwnerModeAndTimes(t *testing.T) {
 	if got != want {
 		t.Fatalf("IPC_STAT of a new set: %s, want %s", got, want)
 	}
-	if ds.Ctime < before || ds.Ctime > created {
-		t.Fatalf("sem_ctime %d, want the creation time in [%d, %d]", ds.Ctime, before, created)
-	}
+	sysv.RequireStamp(t, "sem_ctime of a new set", ds.Ctime, before)
 
-	// The times have a resolution of seconds: let the clock pass the
-	// creation's second, so that a change of sem_ctime shows. This waits
-	// for the clock, not for another process.
-	time.Sleep(time.Until(time.Unix(created+1, 0)))
+	// No semop has run yet, so a SETVAL that touched sem_otime would show.
 	peer := spawnSem(t, proc.PeerSpec{})
-	opAt := time.Now().Unix()
-	peer.Must(t, "ok", "op %d %s", id, spec(v(2)))
-	after := stat(t, id)
-	if after.Otime < opAt || after.Otime > time.Now().Unix() || after.Ctime != ds.Ctime {
-		t.Fatalf("after a semop at %d: sem_otime %d, sem_ctime %d; want sem_otime of the semop and sem_ctime still %d",
-			opAt, after.Otime, after.Ctime, ds.Ctime)
-	}
 	peer.Must(t, "ok", "set %d 0 5", id)
 	set := stat(t, id)
-	if set.Ctime <= ds.Ctime || set.Otime != after.Otime {
-		t.Fatalf("after SETVAL: sem_ctime %d (was %d), sem_otime %d (was %d); want a later sem_ctime and the same sem_otime",
-			set.Ctime, ds.Ctime, set.Otime, after.Otime)
+	if set.Otime != 0 {
+		t.Fatalf("after SETVAL on a set no semop has touched: sem_otime %d, want still 0", set.Otime)
 	}
+
+	// The times are whole seconds of a lagging clock: once it is past
+	// sem_ctime, a semop that set sem_ctime would change it.
+	sysv.WaitPastStamp(t, set.Ctime)
+	before = time.Now().Unix()
+	peer.Must(t, "ok", "op %d %s", id, spec(v(2)))
+	op := stat(t, id)
+	sysv.RequireStamp(t, "sem_otime after a semop", op.Otime, before)
+	if op.Ctime != set.Ctime {
+		t.Fatalf("after a semop: sem_ctime %d, want still %d", op.Ctime, set.Ctime)
+	}
+
+	// The clock is past the last sem_ctime: this SETVAL's stamp differs.
+	before = time.Now().Unix()
+	peer.Must(t, "ok", "set %d 0 6", id)
+	sysv.RequireStamp(t, "sem_ctime after a SETVAL later than the last", stat(t, id).Ctime, before)
 }
 
 // IPC_SET changes the owner and the permission bits (only the low 9),
@@ -162,8 +165,8 @@ func TestIPCSetChangesOwnerAndModeNotCreator(t *testing.T) {
 
 // IPC_INFO reports the namespace's limits, the ones /proc/sys/kernel/sem
 // shows, and SEMVMX and SEMAEM; SEM_INFO counts the sets and semaphores
-// that exist (as /proc/sysvipc/sem lists them); SEM_STAT finds a set by
-// its index in the kernel's table.
+// that exist, and returns the highest index in use of the kernel's table,
+// over which SEM_STAT finds every set, these two among them.
 func TestIPCInfoAndSemInfoReportLimitsAndUsage(t *testing.T) {
 	limits, err := ReadLimits()
 	if err != nil {
@@ -185,35 +188,23 @@ func TestIPCInfoAndSemInfoReportLimitsAndUsage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SEM_INFO: %s", sys.ErrnoName(err))
 	}
-	sets, sems := procSets(t)
-	if int(usage.Usz) != sets || int(usage.Aem) != sems {
-		t.Fatalf("SEM_INFO: %d sets with %d semaphores; /proc/sysvipc/sem lists %d with %d", usage.Usz, usage.Aem, sets, sems)
-	}
-	found := map[int]uint64{}
+	found := map[int]uint64{} // id: semaphores
+	var sems uint64
 	for index := 0; index <= maxIndex; index++ {
-		if id, ds, err := StatIndex(index, SEM_STAT); err == nil {
-			found[id] = ds.Nsems
+		id, ds, err := StatIndex(index, SEM_STAT)
+		if err == unix.EINVAL {
+			continue // no set at this index
 		}
+		if err != nil {
+			t.Fatalf("SEM_STAT of index %d: %s", index, sys.ErrnoName(err))
+		}
+		found[id] = ds.Nsems
+		sems += ds.Nsems
 	}
 	if found[a] != 2 || found[b] != 5 {
 		t.Fatalf("SEM_STAT over indexes 0..%d found sets %v, want %d (2 semaphores) and %d (5)", maxIndex, found, a, b)
 	}
-}
-
-// procSets counts the sets and semaphores /proc/sysvipc/sem lists.
-func procSets(t *testing.T) (sets, sems int) {
-	data, err := os.ReadFile("/proc/sysvipc/sem")
-	if err != nil {
-		t.Fatal(err)
+	if int(usage.Usz) != len(found) || uint64(usage.Aem) != sems {
+		t.Fatalf("SEM_INFO: %d sets with %d semaphores; SEM_STAT over indexes 0..%d finds %d with %d", usage.Usz, usage.Aem, maxIndex, len(found), sems)
 	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
-	for _, line := range lines {
-		var key, id, perms, nsems int
-		if _, err := fmt.Sscan(line, &key, &id, &perms, &nsems); err != nil {
-			t.Fatalf("/proc/sysvipc/sem line %q: %v", line, err)
-		}
-		sets++
-		sems += nsems
-	}
-	return sets, sems
 }

@@ -38,8 +38,10 @@ func TestSemgetSizesAndKeys(t *testing.T) {
 		{"lookup of a missing key", key, 1, 0, unix.ENOENT},
 	}
 	for _, c := range cases {
-		_, err := Get(c.key, c.nsems, c.flags)
-		sys.RequireErrno(t, err, c.want, "semget: "+c.what)
+		t.Run(c.what, func(t *testing.T) {
+			_, err := Get(c.key, c.nsems, c.flags)
+			sys.RequireErrno(t, err, c.want, "semget: "+c.what)
+		})
 	}
 
 	id := newKeyedSet(t, key, 3, 0o600)
@@ -110,13 +112,17 @@ func TestSemctlArgumentErrors(t *testing.T) {
 		name string
 		cmd  int
 	}{{"GETVAL", GETVAL}, {"GETPID", GETPID}, {"GETNCNT", GETNCNT}, {"GETZCNT", GETZCNT}, {"SETVAL", SETVAL}} {
-		_, err := Ctl(id, 2, cmd.cmd, 1)
-		sys.RequireErrno(t, err, unix.EINVAL, cmd.name+" of semaphore 2 in a set of 2")
-		_, err = Ctl(id, -1, cmd.cmd, 1)
-		sys.RequireErrno(t, err, unix.EINVAL, cmd.name+" of semaphore -1")
+		t.Run(cmd.name+" past the set", func(t *testing.T) {
+			_, err := Ctl(id, 2, cmd.cmd, 1)
+			sys.RequireErrno(t, err, unix.EINVAL, cmd.name+" of semaphore 2 in a set of 2")
+			_, err = Ctl(id, -1, cmd.cmd, 1)
+			sys.RequireErrno(t, err, unix.EINVAL, cmd.name+" of semaphore -1")
+		})
 	}
-	_, err := Ctl(id, 0, 99, 0)
-	sys.RequireErrno(t, err, unix.EINVAL, "semctl command 99")
+	t.Run("unknown command", func(t *testing.T) {
+		_, err := Ctl(id, 0, 99, 0)
+		sys.RequireErrno(t, err, unix.EINVAL, "semctl command 99")
+	})
 	requireVals(t, id, 0, 0)
 }
 

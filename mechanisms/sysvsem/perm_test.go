@@ -19,26 +19,29 @@ func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 	cred := sys.OtherUID(t)
 	other := spawnSem(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
+		what                           string
 		mode                           int
 		getval, stat, zero, post, setv string
 	}{
-		{0o600, "EACCES", "EACCES", "EACCES", "EACCES", "EACCES"},
-		{0o444, "0", "0444", "ok", "EACCES", "EACCES"},
-		{0o222, "EACCES", "EACCES", "EACCES", "ok", "ok"},
-		{0o666, "0", "0666", "ok", "ok", "ok"},
+		{"0600 grants nothing", 0o600, "EACCES", "EACCES", "EACCES", "EACCES", "EACCES"},
+		{"0444 grants reading", 0o444, "0", "0444", "ok", "EACCES", "EACCES"},
+		{"0222 grants altering", 0o222, "EACCES", "EACCES", "EACCES", "ok", "ok"},
+		{"0666 grants both", 0o666, "0", "0666", "ok", "ok", "ok"},
 	} {
-		id := newSet(t, 1, c.mode)
-		check := func(got, want, what string) {
-			t.Helper()
-			if got != want {
-				t.Errorf("uid %d, set mode %#o: %s: %s, want %s", sys.OtherUser, c.mode, what, got, want)
+		t.Run(c.what, func(t *testing.T) {
+			id := newSet(t, 1, c.mode)
+			check := func(got, want, what string) {
+				t.Helper()
+				if got != want {
+					t.Errorf("uid %d, set mode %#o: %s: %s, want %s", sys.OtherUser, c.mode, what, got, want)
+				}
 			}
-		}
-		check(other.Ask(t, "get %d 0", id), c.getval, "GETVAL")
-		check(other.Ask(t, "stat %d", id), c.stat, "IPC_STAT")
-		check(other.Ask(t, "op %d %s", id, spec(zero(0))), c.zero, "wait for zero on value 0")
-		check(other.Ask(t, "op %d %s", id, spec(v(0), p(0))), c.post, "semop +1 -1")
-		check(other.Ask(t, "set %d 0 0", id), c.setv, "SETVAL")
+			check(other.Ask(t, "get %d 0", id), c.getval, "GETVAL")
+			check(other.Ask(t, "stat %d", id), c.stat, "IPC_STAT")
+			check(other.Ask(t, "op %d %s", id, spec(zero(0))), c.zero, "wait for zero on value 0")
+			check(other.Ask(t, "op %d %s", id, spec(v(0), p(0))), c.post, "semop +1 -1")
+			check(other.Ask(t, "set %d 0 0", id), c.setv, "SETVAL")
+		})
 	}
 }
 
@@ -50,24 +53,27 @@ func TestSemgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 	cred := sys.OtherUID(t)
 	other := spawnSem(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
+		what        string
 		mode, flags int
 		ok          bool
 	}{
-		{0o600, 0, true},
-		{0o600, 0o400, false},
-		{0o600, 0o200, false},
-		{0o644, 0o444, true},
-		{0o644, 0o600, false},
+		{"0600 asking nothing", 0o600, 0, true},
+		{"0600 asking read", 0o600, 0o400, false},
+		{"0600 asking write", 0o600, 0o200, false},
+		{"0644 asking read", 0o644, 0o444, true},
+		{"0644 asking write", 0o644, 0o600, false},
 	} {
-		key, _ := sysv.NewKey(t, 's')
-		id := newKeyedSet(t, key, 1, c.mode)
-		want := "EACCES"
-		if c.ok {
-			want = itoa(id)
-		}
-		if got := other.Ask(t, "semget %d 0 %d", key, c.flags); got != want {
-			t.Errorf("uid %d: semget of a %#o set with flags %#o: %s, want %s", sys.OtherUser, c.mode, c.flags, got, want)
-		}
+		t.Run(c.what, func(t *testing.T) {
+			key, _ := sysv.NewKey(t, 's')
+			id := newKeyedSet(t, key, 1, c.mode)
+			want := "EACCES"
+			if c.ok {
+				want = itoa(id)
+			}
+			if got := other.Ask(t, "semget %d 0 %d", key, c.flags); got != want {
+				t.Errorf("uid %d: semget of a %#o set with flags %#o: %s, want %s", sys.OtherUser, c.mode, c.flags, got, want)
+			}
+		})
 	}
 }
 

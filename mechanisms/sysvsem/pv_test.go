@@ -48,7 +48,7 @@ func TestOperationThatWouldBlockWithNowaitFailsEAGAIN(t *testing.T) {
 		{"-2 on value 1", nowait(add(1, -2))},
 		{"wait for zero on value 1", nowait(zero(1))},
 	} {
-		peer.Must(t, "EAGAIN", "op %d %s", id, spec(c.op))
+		t.Run(c.what, func(t *testing.T) { peer.Must(t, "EAGAIN", "op %d %s", id, spec(c.op)) })
 	}
 	requireVals(t, id, 0, 1)
 	if n := ncnt(t, id, 0) + ncnt(t, id, 1) + zcnt(t, id, 1); n != 0 {

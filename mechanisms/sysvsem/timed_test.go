@@ -45,9 +45,14 @@ func TestSemtimedopTimesOutWithEAGAIN(t *testing.T) {
 // proceed at once, and the operation is not performed.
 func TestSemtimedopWithInvalidTimeoutFailsEINVAL(t *testing.T) {
 	id := newSet(t, 1, 0o600)
-	for _, ts := range []unix.Timespec{{Nsec: 1e9}, {Nsec: -1}, {Sec: -1}} {
-		err := TimedOpOnce(id, &ts, v(0))
-		sys.RequireErrno(t, err, unix.EINVAL, "semtimedop V with timeout "+strconv.FormatInt(ts.Sec, 10)+"s "+strconv.FormatInt(ts.Nsec, 10)+"ns")
+	for _, c := range []struct {
+		what string
+		ts   unix.Timespec
+	}{{"tv_nsec a whole second", unix.Timespec{Nsec: 1e9}}, {"negative tv_nsec", unix.Timespec{Nsec: -1}}, {"negative tv_sec", unix.Timespec{Sec: -1}}} {
+		t.Run(c.what, func(t *testing.T) {
+			err := TimedOpOnce(id, &c.ts, v(0))
+			sys.RequireErrno(t, err, unix.EINVAL, "semtimedop V with timeout "+strconv.FormatInt(c.ts.Sec, 10)+"s "+strconv.FormatInt(c.ts.Nsec, 10)+"ns")
+		})
 	}
 	requireVal(t, id, 0, 0, "after the rejected calls")
 	if err := TimedOpOnce(id, nil, v(0)); err != nil {

@@ -1,10 +1,12 @@
 package sysvsem
 
 import (
+	"slices"
 	"syscall"
 	"testing"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // undoRun has a peer change two semaphores with SEM_UNDO: +1 on semaphore
@@ -65,17 +67,44 @@ func TestUndoBelowZeroStopsAtZero(t *testing.T) {
 	requireVal(t, id, 0, 0, "after the peer's undo of 2 from 1")
 }
 
-// SETVAL and SETALL clear the undo adjustments of every process for the
-// semaphores they set: the peer's exit then reverts nothing.
+// SETVAL and SETALL clear every process's undo adjustments of the
+// semaphores they set, and only of those: a peer holds an adjustment of -1
+// on each semaphore of a set of two, and its exit then reverts only what
+// the test's call left in place. Each call is proved on its own.
 func TestSetvalAndSetallClearOtherProcessesUndo(t *testing.T) {
+	t.Run("SETVAL", func(t *testing.T) {
+		// Semaphore 0 was set and keeps 5; semaphore 1 loses the peer's 1.
+		requireUndoClearedBy(t, func(id int) { setVal(t, id, 0, 5) }, 5, 0)
+	})
+	t.Run("SETALL", func(t *testing.T) {
+		requireUndoClearedBy(t, func(id int) { setAll(t, id, 5, 7) }, 5, 7)
+	})
+}
+
+// requireUndoClearedBy has a peer add 1 with SEM_UNDO to both semaphores
+// of a new set and to a control set of one, runs set on the first set,
+// lets the peer exit, and requires the values want and the control back
+// at 0. A kernel that kept an adjustment that set should have cleared
+// leaves that value one lower; the control, which nothing sets, shows that
+// the exit reverts adjustments at all, so that a kernel without SEM_UNDO
+// cannot pass.
+func requireUndoClearedBy(t *testing.T, set func(id int), want ...uint16) {
+	t.Helper()
 	id := newSet(t, 2, 0o600)
+	control := newSet(t, 1, 0o600)
 	peer := spawnSem(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "op %d %s", id, spec(undo(v(0)), undo(v(1))))
-	setVal(t, id, 0, 5)
-	setAll(t, id, 5, 7)
+	peer.Must(t, "ok", "op %d %s", control, spec(undo(v(0))))
+	set(id)
 	peer.Send(t, "exit")
 	peer.RequireExit(t, 0)
-	requireVals(t, id, 5, 7)
+	got, err := GetAll(id, len(want))
+	if err != nil {
+		t.Fatalf("semctl(%d, GETALL): %s", id, sys.ErrnoName(err))
+	}
+	if c := val(t, control, 0); !slices.Equal(got, want) || c != 0 {
+		t.Fatalf("after the peer with undo adjustments exited: semaphore values %v and the control's %d; want %v and 0", got, c, want)
+	}
 }
 
 // Undo adjustments survive execve (man 2 semop, NOTES): a peer that

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // reserve maps n pages with no access, a range of the test's own for
@@ -40,8 +41,10 @@ func TestAttachAtAChosenAddress(t *testing.T) {
 		{"unaligned, with SHM_REMAP", at + 123, SHM_REMAP},
 		{"SHM_REMAP with a NULL address", 0, SHM_REMAP},
 	} {
-		_, err := Attach(id, c.addr, c.flags)
-		sys.RequireErrno(t, err, unix.EINVAL, "shmat "+c.what)
+		t.Run(c.what, func(t *testing.T) {
+			_, err := Attach(id, c.addr, c.flags)
+			sys.RequireErrno(t, err, unix.EINVAL, "shmat "+c.what)
+		})
 	}
 	requireNattch(t, id, 0, "after the rejected attaches")
 
@@ -79,7 +82,9 @@ func TestShmdtOfAnAddressNotAttachedFailsEINVAL(t *testing.T) {
 		{"the second page of a segment", addr + uintptr(pageSize)},
 		{"an unaligned address in a segment", addr + 8},
 	} {
-		sys.RequireErrno(t, Detach(c.addr), unix.EINVAL, "shmdt of "+c.what)
+		t.Run(c.what, func(t *testing.T) {
+			sys.RequireErrno(t, Detach(c.addr), unix.EINVAL, "shmdt of "+c.what)
+		})
 	}
 	requireNattch(t, id, 1, "after the rejected detaches")
 	detach(t, addr)
@@ -88,32 +93,43 @@ func TestShmdtOfAnAddressNotAttachedFailsEINVAL(t *testing.T) {
 
 // IPC_STAT records who and when: shm_cpid is the creator, shm_lpid the
 // process of the last attach or detach, shm_atime and shm_dtime the times
-// of those (0 until the first), shm_ctime the creation.
+// of those (0 until the first), shm_ctime the creation, which attaching
+// and detaching leave alone.
 func TestIPCStatRecordsCreatorLastProcessAndTimes(t *testing.T) {
 	peer := spawnShm(t, proc.PeerSpec{})
 	before := time.Now().Unix()
 	line := peer.Ask(t, "get 0 %d %d", pageSize, unix.IPC_CREAT|0o600)
 	id := atoiOrFail(t, line)
 	t.Cleanup(func() { removeLater(t, id) })
-	created := time.Now().Unix()
 	ds := stat(t, id)
-	if int(ds.Cpid) != peer.Pid || ds.Lpid != 0 || ds.Atime != 0 || ds.Dtime != 0 || ds.Ctime < before || ds.Ctime > created {
-		t.Fatalf("new segment made by the peer (pid %d) in [%d, %d]: cpid %d, lpid %d, atime %d, dtime %d, ctime %d; want cpid the peer, lpid, atime and dtime 0, ctime in range",
-			peer.Pid, before, created, ds.Cpid, ds.Lpid, ds.Atime, ds.Dtime, ds.Ctime)
+	if int(ds.Cpid) != peer.Pid || ds.Lpid != 0 || ds.Atime != 0 || ds.Dtime != 0 {
+		t.Fatalf("new segment made by the peer (pid %d): cpid %d, lpid %d, atime %d, dtime %d; want cpid the peer, lpid, atime and dtime 0",
+			peer.Pid, ds.Cpid, ds.Lpid, ds.Atime, ds.Dtime)
 	}
+	sysv.RequireStamp(t, "shm_ctime of a new segment", ds.Ctime, before)
+	created := ds.Ctime
+
+	// The times are whole seconds of a lagging clock: once it is past
+	// shm_ctime, an attach or detach that set shm_ctime would change it,
+	// and shm_atime cannot pass for a copy of the creation time.
+	sysv.WaitPastStamp(t, created)
+	before = time.Now().Unix()
 	addr, _ := mustAttach(t, id, 0, pageSize)
-	attached := time.Now().Unix()
 	ds = stat(t, id)
-	if int(ds.Lpid) != os.Getpid() || ds.Atime < created || ds.Atime > attached || ds.Dtime != 0 {
-		t.Fatalf("after the test's attach: lpid %d, atime %d, dtime %d; want the test's pid %d, atime in [%d, %d], dtime 0",
-			ds.Lpid, ds.Atime, ds.Dtime, os.Getpid(), created, attached)
+	if int(ds.Lpid) != os.Getpid() || ds.Dtime != 0 || ds.Ctime != created {
+		t.Fatalf("after the test's attach: lpid %d, dtime %d, ctime %d; want the test's pid %d, dtime 0, ctime still %d",
+			ds.Lpid, ds.Dtime, ds.Ctime, os.Getpid(), created)
 	}
+	sysv.RequireStamp(t, "shm_atime after the test's attach", ds.Atime, before)
+
+	before = time.Now().Unix()
 	peer.Must(t, "ok", "attach %d 0", id)
 	peer.Must(t, "ok", "detach 0")
 	ds = stat(t, id)
-	if int(ds.Lpid) != peer.Pid || ds.Dtime < attached || int(ds.Cpid) != peer.Pid {
-		t.Fatalf("after the peer's attach and detach: lpid %d, dtime %d, cpid %d; want the peer %d, dtime from %d, cpid unchanged",
-			ds.Lpid, ds.Dtime, ds.Cpid, peer.Pid, attached)
+	if int(ds.Lpid) != peer.Pid || int(ds.Cpid) != peer.Pid || ds.Ctime != created {
+		t.Fatalf("after the peer's attach and detach: lpid %d, cpid %d, ctime %d; want the peer %d, cpid unchanged, ctime still %d",
+			ds.Lpid, ds.Cpid, ds.Ctime, peer.Pid, created)
 	}
+	sysv.RequireStamp(t, "shm_dtime after the peer's detach", ds.Dtime, before)
 	detach(t, addr)
 }

@@ -15,36 +15,40 @@ import (
 // no write-only attach); 0666 lets it write what the owner reads.
 func TestOtherUserGetsWhatTheModeGrants(t *testing.T) {
 	cred := sys.OtherUID(t)
-	other := spawnShm(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
+		what           string
 		mode           int
 		ro, rw, status string
 	}{
-		{0o600, "EACCES", "EACCES", "EACCES"},
-		{0o444, "ok", "EACCES", "nattch=1 mode=0444"},
-		{0o222, "EACCES", "EACCES", "EACCES"},
-		{0o666, "ok", "ok", "nattch=2 mode=0666"},
+		{"0600 grants nothing", 0o600, "EACCES", "EACCES", "EACCES"},
+		{"0444 grants reading", 0o444, "ok", "EACCES", "nattch=1 mode=0444"},
+		{"0222 grants nothing", 0o222, "EACCES", "EACCES", "EACCES"},
+		{"0666 grants both", 0o666, "ok", "ok", "nattch=2 mode=0666"},
 	} {
-		id := newSegment(t, pageSize, c.mode)
-		check := func(got, want, what string) {
-			t.Helper()
-			if got != want {
-				t.Errorf("uid %d, segment mode %#o: %s: %s, want %s", sys.OtherUser, c.mode, what, got, want)
+		t.Run(c.what, func(t *testing.T) {
+			other := spawnShm(t, proc.PeerSpec{Credential: cred})
+			id := newSegment(t, pageSize, c.mode)
+			check := func(got, want, what string) {
+				t.Helper()
+				if got != want {
+					t.Errorf("uid %d, segment mode %#o: %s: %s, want %s", sys.OtherUser, c.mode, what, got, want)
+				}
 			}
+			check(other.Ask(t, "attach %d %d", id, SHM_RDONLY), c.ro, "read-only attach")
+			check(other.Ask(t, "attach %d 0", id), c.rw, "read-write attach")
+			check(other.Ask(t, "stat %d", id), c.status, "IPC_STAT")
+		})
+	}
+	t.Run("0666 shares writes", func(t *testing.T) {
+		other := spawnShm(t, proc.PeerSpec{Credential: cred})
+		id := newSegment(t, pageSize, 0o666)
+		_, mem := mustAttach(t, id, 0, pageSize)
+		other.Must(t, "ok", "attach %d 0", id)
+		other.Must(t, "ok", "write 0 0 from-nobody")
+		if got := string(mem[:11]); got != "from-nobody" {
+			t.Fatalf("the owner read %q, want the other user's write", got)
 		}
-		check(other.Ask(t, "attach %d %d", id, SHM_RDONLY), c.ro, "read-only attach")
-		check(other.Ask(t, "attach %d 0", id), c.rw, "read-write attach")
-		check(other.Ask(t, "stat %d", id), c.status, "IPC_STAT")
-	}
-	// The peer holds mappings 0 (0444, read-only), 1 and 2 (0666): a new
-	// 0666 segment is its mapping 3.
-	id := newSegment(t, pageSize, 0o666)
-	_, mem := mustAttach(t, id, 0, pageSize)
-	other.Must(t, "ok", "attach %d 0", id)
-	other.Must(t, "ok", "write 3 0 from-nobody")
-	if got := string(mem[:11]); got != "from-nobody" {
-		t.Fatalf("the owner read %q, want the other user's write", got)
-	}
+	})
 }
 
 // shmget by key checks only the access asked for in its flags: another

@@ -12,8 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 	"github.com/u-root/u-root/pkg/cpio"
+
+	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 )
 
 // A Binary is a test binary to place in the initramfs.

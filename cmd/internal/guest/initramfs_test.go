@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 	"github.com/u-root/u-root/pkg/cpio"
+
+	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 )
 
 func TestInitramfsHoldsConsoleInitBinariesAndPlan(t *testing.T) {
