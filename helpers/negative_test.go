@@ -24,8 +24,11 @@ const envNegative = "IPCSUITE_NEGATIVE"
 func negative() string { return os.Getenv(envNegative) }
 
 func init() {
-	if negative() == "unused-role" {
+	switch negative() {
+	case "unused-role":
 		helpers.Register("never-spawned", func([]string) int { return 0 })
+	case "overlap":
+		helpers.Register("record-writer-in-turn", recordWriterInTurn)
 	}
 }
 
@@ -138,4 +141,47 @@ func TestDeliberateLeak(t *testing.T) {
 func TestNegativeControlUnusedRole(t *testing.T) {
 	code, out := runNegative(t, "unused-role")
 	requireFailedWith(t, code, out, "registered but never spawned: [never-spawned]")
+}
+
+// Writers that never run at the same time prove nothing about atomicity,
+// however intact their records: the overlap guard of RequireIntactRecords
+// must fail writers that take turns.
+func TestNegativeControlWritersTakingTurns(t *testing.T) {
+	code, out := runNegative(t, "overlap", "-test.run=^TestBrokenAtomicityWritersTakeTurns$")
+	requireFailedWith(t, code, out, "--- FAIL: TestBrokenAtomicityWritersTakeTurns", "the writers did not run at the same time")
+}
+
+func TestBrokenAtomicityWritersTakeTurns(t *testing.T) {
+	if negative() != "overlap" {
+		t.Skip("a deliberately wrong test, run only by TestNegativeControlWritersTakingTurns")
+	}
+	lock := filepath.Join(helpers.Dir(t), "turn")
+	if err := os.WriteFile(lock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const records = 16
+	r, w := helpers.Pipe(t, 0)
+	var writers []*helpers.Peer
+	for i := range 2 {
+		p := helpers.Spawn(t, "record-writer-in-turn", helpers.PeerSpec{
+			Files: []int{w},
+			Args:  []string{"writer=" + strconv.Itoa(i), "count=" + strconv.Itoa(records), "lock=" + lock},
+		})
+		if i == 0 {
+			p.Expect(t, "ready") // it holds the lock; the next one waits for it
+		}
+		writers = append(writers, p)
+	}
+	helpers.Close(w)
+	helpers.RequireIntactRecords(t, r, writers, records)
+}
+
+// recordWriterInTurn is a RecordWriter that first takes an exclusive lock
+// on the file lock=PATH, which it holds until it exits: such writers run
+// one after another.
+func recordWriterInTurn(args []string) int {
+	fd, err := unix.Open(helpers.RoleArgs(args)["lock"], unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	helpers.Check(err, "open the lock file")
+	helpers.Check(helpers.Retry(func() error { return unix.Flock(fd, unix.LOCK_EX) }), "flock")
+	return helpers.RecordWriter(args)
 }

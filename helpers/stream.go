@@ -191,9 +191,12 @@ func writeEnd(m map[string]string) int {
 // RecordWriter is a peer role body. It writes count records (MakeRecord,
 // RecordSize) as writer id, each with a single write(2) and each at most
 // max bytes (default PipeBuf), to its write end (path=P or PeerFD(0)).
-// It tells "ready", waits for "go", writes, and exits 0, which closes its
-// end. Arguments: writer=N count=N [max=N] [path=P]. A short write ends it
-// with exit code 3.
+// It tells "ready" and waits for "go"; writes its first record and tells
+// "first N", N being that record's size; waits for "rest"; writes the
+// others, and exits 0, which closes its end. The pause after the first
+// record lets the test hold every writer mid-stream at one moment
+// (RequireIntactRecords). Arguments: writer=N count=N [max=N] [path=P]. A
+// short write ends it with exit code 3.
 func RecordWriter(args []string) int {
 	m := RoleArgs(args)
 	writer, count := intArg(m, "writer", 0), intArg(m, "count", 0)
@@ -207,6 +210,10 @@ func RecordWriter(args []string) int {
 		Check(err, fmt.Sprintf("write record %d", seq))
 		if n != len(rec) {
 			Fatalf("record %d: write(2) of %d bytes returned %d", seq, len(rec), n)
+		}
+		if seq == 0 {
+			Tell(fmt.Sprintf("first %d", n))
+			AwaitLine("rest")
 		}
 	}
 	return 0
@@ -324,16 +331,54 @@ func sigMaskHas(field string, sig syscall.Signal) bool {
 	return false
 }
 
-// RequireIntactRecords starts the RecordWriter peers (each waiting for
+// RequireIntactRecords runs the RecordWriter peers (each waiting for
 // "go"), reads fd to end of file, and fails the test unless the stream is
 // whole records only, perWriter from each writer in order, and every writer
-// exits 0. Since a stream from writers that never ran at the same time
-// would prove nothing about atomicity, it also fails unless the writer
-// changed at least once per writer in the stream.
+// exits 0.
+//
+// A stream from writers that never ran at the same time would prove nothing
+// about atomicity, so it first makes their overlap a fact: each writer
+// writes its first record and pauses, and only once the pipe holds every
+// writer's first record do the writers go on and the reader start. At that
+// moment every writer has written and has more to write, so their streams
+// overlap. Writers that cannot run at the same time (one waiting for
+// another to end) fail here, within a bound.
 func RequireIntactRecords(t testing.TB, fd int, writers []*Peer, perWriter int) {
 	t.Helper()
+	if perWriter < 2 {
+		t.Fatalf("%d records per writer: a writer needs a record after its first to be mid-stream", perWriter)
+	}
+	capacity, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		t.Fatalf("F_GETPIPE_SZ: %s", ErrnoName(err))
+	}
+	if len(writers)*PipeBuf > capacity {
+		t.Fatalf("a pipe of %d bytes cannot hold the first records of %d writers at once", capacity, len(writers))
+	}
 	for _, w := range writers {
 		w.Send(t, "go")
+	}
+	// Writing one record into a pipe with room for it takes no time: the
+	// bound only keeps a writer that cannot start from hanging the test.
+	bound := Scale(time.Second)
+	until := time.Now().Add(bound)
+	held := 0
+	for i, w := range writers {
+		line, ok := w.NextWithin(t, time.Until(until))
+		if !ok {
+			t.Fatalf("writer %d (pid %d) wrote no first record within %v while the others were mid-stream: the writers did not run at the same time, which proves nothing", i, w.Pid, bound)
+		}
+		var size int
+		if _, err := fmt.Sscanf(line, "first %d", &size); err != nil {
+			t.Fatalf("writer %d (pid %d) said %q, want \"first N\"", i, w.Pid, line)
+		}
+		held += size
+	}
+	if n, err := FIONREAD(fd); err != nil || n != held {
+		t.Fatalf("the writers say their first records, %d bytes in all, are written, but the pipe holds %d (%s)", held, n, ErrnoName(err))
+	}
+	for _, w := range writers {
+		w.Send(t, "rest")
 	}
 	type outcome struct {
 		records, switches int
@@ -349,8 +394,5 @@ func RequireIntactRecords(t testing.TB, fd int, writers []*Peer, perWriter int) 
 	for _, w := range writers {
 		w.RequireExit(t, 0)
 	}
-	t.Logf("%d records from %d processes; the writer changed %d times in the stream", got.records, len(writers), got.switches)
-	if got.switches < len(writers)-1 {
-		t.Fatalf("the writer changed only %d times: the writers did not run at the same time, which proves nothing", got.switches)
-	}
+	t.Logf("%d records from %d processes, all mid-stream at one moment; the writer changed %d times in the stream", got.records, len(writers), got.switches)
 }
