@@ -200,7 +200,7 @@ func TestBlockingWriteOfCapacityPlusOneBlocksUntilReaderPeerDrains(t *testing.T)
 	p := spawnEnd(t, r, false)
 	capacity := pipeSize(t, w)
 	res := helpers.Blocks(t, fmt.Sprintf("write of capacity+1 = %d bytes", capacity+1),
-		helpers.IO(func() (int, error) { return helpers.Write(w, pattern(capacity+1)) }),
+		helpers.IO(func() (int, error) { return writeSignalsBlocked(w, pattern(capacity+1)) }),
 		func() { p.Send(t, fmt.Sprintf("drain %d", capacity+1)) })
 	if res != (helpers.Result{N: capacity + 1}) {
 		t.Fatalf("write once the peer drained: got %s, want %d bytes", res, capacity+1)

@@ -83,7 +83,7 @@ func TestBlockedLargeWriteReturnsPartialCountWhenLastReaderPeerExits(t *testing.
 	// One write(2) of twice the capacity: the first half goes in, then it
 	// waits for room.
 	res := helpers.Blocks(t, "write of twice the capacity",
-		helpers.IO(func() (int, error) { return helpers.Write(w, pattern(2*capacity)) }),
+		helpers.IO(func() (int, error) { return writeSignalsBlocked(w, pattern(2*capacity)) }),
 		func() { reader.Send(t, "exit") })
 	if res != (helpers.Result{N: capacity}) {
 		t.Fatalf("blocked write when the reader exited: got %s, want the %d bytes already written", res, capacity)
