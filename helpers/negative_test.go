@@ -108,13 +108,34 @@ func TestBrokenBlocksClaim(t *testing.T) {
 // Objects, files and processes left behind fail the run, by name.
 func TestNegativeControlLeakCheck(t *testing.T) {
 	code, out := runNegative(t, "leak", "-test.run=^TestDeliberateLeak$")
-	// The child's shm name carries its pid; remove what it leaked on purpose.
+	// Remove what the child leaked on purpose: its shm, whose name carries
+	// its pid, and its child, which died with it. That child is handed to
+	// this process where this process is the init of its pid namespace (as
+	// under runsc do): reap it then.
 	for _, line := range strings.Split(out, "\n") {
-		if path, ok := strings.CutPrefix(strings.TrimSpace(line), "leaked shm "); ok {
-			os.Remove(path)
+		if _, path, ok := strings.Cut(line, "leaked shm "); ok {
+			os.Remove(strings.TrimSpace(path))
+		}
+		if _, pid, ok := strings.Cut(line, "leaked child "); ok {
+			reapIfChild(t, strings.TrimSpace(pid))
 		}
 	}
 	requireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+helpers.Prefix, "leaked-fifo (p---------)", "child process")
+}
+
+// reapIfChild waits for process pid if it is a child of this process.
+func reapIfChild(t *testing.T, pid string) {
+	n, err := strconv.Atoi(pid)
+	if err != nil {
+		t.Fatalf("leaked child %q: not a pid", pid)
+	}
+	err = helpers.Start("reap the leaked child", func() error {
+		var ws unix.WaitStatus
+		return helpers.Retry(func() error { _, err := unix.Wait4(n, &ws, 0, nil); return err })
+	}).Wait(t)
+	if err != nil && err != unix.ECHILD {
+		t.Fatalf("wait4 for the leaked child %d: %s", n, helpers.ErrnoName(err))
+	}
 }
 
 func TestDeliberateLeak(t *testing.T) {
