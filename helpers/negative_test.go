@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
@@ -26,8 +27,11 @@ const envNegative = "IPCSUITE_NEGATIVE"
 func negative() string { return os.Getenv(envNegative) }
 
 func init() {
-	if negative() == "unused-role" {
+	switch negative() {
+	case "unused-role":
 		proc.Register("never-spawned", func([]string) int { return 0 })
+	case "overlap":
+		proc.Register("record-writer-in-turn", recordWriterInTurn)
 	}
 }
 
@@ -107,13 +111,35 @@ func TestBrokenBlocksClaim(t *testing.T) {
 // Objects, files and processes left behind fail the run, by name.
 func TestNegativeControlLeakCheck(t *testing.T) {
 	code, out := runNegative(t, "leak", "-test.run=^TestDeliberateLeak$")
-	// The child's shm name carries its pid; remove what it leaked on purpose.
+	// Remove what the child leaked on purpose: its shm, whose name carries
+	// its pid, and its child, which died with it. That child is handed to
+	// this process where this process is the init of its pid namespace (as
+	// under runsc do): reap it then.
 	for _, line := range strings.Split(out, "\n") {
-		if path, ok := strings.CutPrefix(strings.TrimSpace(line), "leaked shm "); ok {
-			os.Remove(path)
+		if _, path, ok := strings.Cut(line, "leaked shm "); ok {
+			os.Remove(strings.TrimSpace(path))
+		}
+		if _, pid, ok := strings.Cut(line, "leaked child "); ok {
+			reapIfChild(t, strings.TrimSpace(pid))
 		}
 	}
 	requireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+proc.Prefix, "leaked-fifo (p---------)", "child process")
+}
+
+// reapIfChild waits for process pid if it is a child of this process.
+func reapIfChild(t *testing.T, pid string) {
+	n, err := strconv.Atoi(pid)
+	if err != nil {
+		t.Fatalf("leaked child %q: not a pid", pid)
+	}
+	err = sys.Start("reap the leaked child", func() error {
+		var ws unix.WaitStatus
+		_, err := sys.RetryValue(func() (int, error) { return unix.Wait4(n, &ws, 0, nil) })
+		return err
+	}).Wait(t)
+	if err != nil && err != unix.ECHILD {
+		t.Fatalf("wait4 for the leaked child %d: %s", n, sys.ErrnoName(err))
+	}
 }
 
 func TestDeliberateLeak(t *testing.T) {
@@ -140,4 +166,47 @@ func TestDeliberateLeak(t *testing.T) {
 func TestNegativeControlUnusedRole(t *testing.T) {
 	code, out := runNegative(t, "unused-role")
 	requireFailedWith(t, code, out, "registered but never spawned: [never-spawned]")
+}
+
+// Writers that never run at the same time prove nothing about atomicity,
+// however intact their records: the overlap guard of RequireIntactRecords
+// must fail writers that take turns.
+func TestNegativeControlWritersTakingTurns(t *testing.T) {
+	code, out := runNegative(t, "overlap", "-test.run=^TestBrokenAtomicityWritersTakeTurns$")
+	requireFailedWith(t, code, out, "--- FAIL: TestBrokenAtomicityWritersTakeTurns", "the writers did not run at the same time")
+}
+
+func TestBrokenAtomicityWritersTakeTurns(t *testing.T) {
+	if negative() != "overlap" {
+		t.Skip("a deliberately wrong test, run only by TestNegativeControlWritersTakingTurns")
+	}
+	lock := filepath.Join(proc.Dir(t), "turn")
+	if err := os.WriteFile(lock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const records = 16
+	r, w := sys.Pipe(t, 0)
+	var writers []*proc.Peer
+	for i := range 2 {
+		p := proc.Spawn(t, "record-writer-in-turn", proc.PeerSpec{
+			Files: []int{w},
+			Args:  []string{"writer=" + strconv.Itoa(i), "count=" + strconv.Itoa(records), "lock=" + lock},
+		})
+		if i == 0 {
+			p.Expect(t, "ready") // it holds the lock; the next one waits for it
+		}
+		writers = append(writers, p)
+	}
+	sys.Close(w)
+	stream.RequireIntactRecords(t, r, writers, records)
+}
+
+// recordWriterInTurn is a RecordWriter that first takes an exclusive lock
+// on the file lock=PATH, which it holds until it exits: such writers run
+// one after another.
+func recordWriterInTurn(args []string) int {
+	fd, err := unix.Open(stream.RoleArgs(args)["lock"], unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	proc.Check(err, "open the lock file")
+	proc.Check(sys.Retry(func() error { return unix.Flock(fd, unix.LOCK_EX) }), "flock")
+	return stream.RecordWriter(args)
 }

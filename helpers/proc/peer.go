@@ -294,19 +294,35 @@ func (p *Peer) Expect(t testing.TB, want string) {
 // deadline. A peer that exits first fails the test with its exit status.
 func (p *Peer) Next(t testing.TB) string {
 	t.Helper()
+	line, ok := p.NextWithin(t, time.Until(sys.Deadline(t)))
+	if !ok {
+		t.Fatalf("peer %s said nothing before the deadline", p.Role)
+	}
+	return line
+}
+
+// NextWithin is Next with a bound of its own: the next line the peer sent,
+// or ok false if it says nothing within d (nor before the test's deadline),
+// for a caller that fails with a reason of its own.
+func (p *Peer) NextWithin(t testing.TB, d time.Duration) (line string, ok bool) {
+	t.Helper()
+	until := sys.Deadline(t)
+	if bound := time.Now().Add(d); bound.Before(until) {
+		until = bound
+	}
 	for {
 		if i := bytes.IndexByte(p.ctlBuf, '\n'); i >= 0 {
 			line := string(p.ctlBuf[:i])
 			p.ctlBuf = p.ctlBuf[i+1:]
-			return line
+			return line, true
 		}
-		left := time.Until(sys.Deadline(t))
+		left := time.Until(until)
 		rev, err := sys.Revents(p.ctlOut, unix.POLLIN, int(max(left, 0)/time.Millisecond))
 		if err != nil {
 			t.Fatalf("poll peer %s: %s", p.Role, sys.ErrnoName(err))
 		}
 		if rev == 0 {
-			t.Fatalf("peer %s said nothing before the deadline", p.Role)
+			return "", false
 		}
 		buf := make([]byte, 512)
 		n, err := sys.Read(p.ctlOut, buf)

@@ -1,9 +1,10 @@
 // Package stream holds what byte-stream mechanisms with pipe semantics
 // (anonymous pipes, FIFOs, and stream sockets alike) share: a record format
 // that shows torn or interleaved writes, a peer role that writes such
-// records, the check that several writers' records arrived intact, and a
-// peer role that writes into a stream with no reader under a chosen SIGPIPE
-// disposition. A package registers the roles under its own names:
+// records, the check that several writers' records arrived intact and that
+// the writers really ran at the same time, and a peer role that writes into
+// a stream with no reader under a chosen SIGPIPE disposition. A package
+// registers the roles under its own names:
 //
 //	func init() { proc.Register("record-writer", stream.RecordWriter) }
 package stream
@@ -23,6 +24,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -194,9 +196,12 @@ func writeEnd(m map[string]string) int {
 // RecordWriter is a peer role body. It writes count records (MakeRecord,
 // RecordSize) as writer id, each with a single write(2) and each at most
 // max bytes (default PipeBuf), to its write end (path=P or PeerFD(0)).
-// It tells "ready", waits for "go", writes, and exits 0, which closes its
-// end. Arguments: writer=N count=N [max=N] [path=P]. A short write ends it
-// with exit code 3.
+// It tells "ready" and waits for "go"; writes its first record and tells
+// "first N", N being that record's size; waits for "rest"; writes the
+// others, and exits 0, which closes its end. The pause after the first
+// record lets the test hold every writer mid-stream at one moment
+// (RequireIntactRecords). Arguments: writer=N count=N [max=N] [path=P]. A
+// short write ends it with exit code 3.
 func RecordWriter(args []string) int {
 	m := RoleArgs(args)
 	writer, count := intArg(m, "writer", 0), intArg(m, "count", 0)
@@ -210,6 +215,10 @@ func RecordWriter(args []string) int {
 		proc.Check(err, fmt.Sprintf("write record %d", seq))
 		if n != len(rec) {
 			proc.Fatalf("record %d: write(2) of %d bytes returned %d", seq, len(rec), n)
+		}
+		if seq == 0 {
+			proc.Tell(fmt.Sprintf("first %d", n))
+			proc.AwaitLine("rest")
 		}
 	}
 	return 0
@@ -244,18 +253,18 @@ func SigpipeWriter(args []string) int {
 	case "stdout":
 		proc.Check(unix.Dup3(fd, 1, 0), "dup3 onto fd 1")
 	case "default":
-		if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
+		if !sigactionKnown {
 			proc.Tell("unsupported")
 			return 0
 		}
 		proc.Check(sys.DefaultSignal(unix.SIGPIPE), "rt_sigaction(SIGPIPE, SIG_DFL)")
-		if sigMaskHas("SigCgt", unix.SIGPIPE) {
-			proc.Fatalf("SIGPIPE still caught after SIG_DFL")
+		if h := sigHandler(unix.SIGPIPE); h != sigDfl {
+			proc.Fatalf("SIGPIPE's handler is %#x after SIG_DFL", h)
 		}
 	case "ignore":
 		signal.Ignore(unix.SIGPIPE)
-		if !sigMaskHas("SigIgn", unix.SIGPIPE) {
-			proc.Fatalf("signal.Ignore did not set SIG_IGN for SIGPIPE")
+		if h := sigHandler(unix.SIGPIPE); sigactionKnown && h != sigIgn {
+			proc.Fatalf("signal.Ignore left SIGPIPE's handler at %#x, not SIG_IGN", h)
 		}
 	case "catch":
 		caught = make(chan os.Signal, 8)
@@ -311,32 +320,80 @@ func sigpipeSeen(caught chan os.Signal) string {
 	}
 }
 
-// sigMaskHas reports whether the signal mask field (SigCgt, SigIgn, ...)
-// of /proc/self/status includes sig.
-func sigMaskHas(field string, sig syscall.Signal) bool {
-	data, err := os.ReadFile("/proc/self/status")
-	proc.Check(err, "read /proc/self/status")
-	for _, line := range strings.Split(string(data), "\n") {
-		if hex, ok := strings.CutPrefix(line, field+":"); ok {
-			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
-			proc.Check(err, "parse "+field)
-			return mask&(1<<(uint(sig)-1)) != 0
-		}
+// sigactionKnown tells whether sigHandler and DefaultSignal know this
+// architecture's kernel struct sigaction (handler, flags, restorer, mask).
+const sigactionKnown = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"
+
+// The kernel's handler values for the default action and for ignoring.
+const (
+	sigDfl = 0
+	sigIgn = 1
+)
+
+// sigHandler returns sig's handler as the kernel holds it (sigDfl, sigIgn
+// or a function's address), read with rt_sigaction: the SigIgn and SigCgt
+// lines of /proc/self/status say the same, but gVisor has none. Meaningful
+// only where sigactionKnown.
+func sigHandler(sig syscall.Signal) uintptr {
+	var old struct {
+		handler, flags, restorer uintptr
+		mask                     uint64
 	}
-	proc.Fatalf("no %s in /proc/self/status", field)
-	return false
+	_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	if errno != 0 {
+		proc.Fatalf("rt_sigaction(%s) to read it: %s", unix.SignalName(sig), sys.ErrnoName(errno))
+	}
+	return old.handler
 }
 
-// RequireIntactRecords starts the RecordWriter peers (each waiting for
+// RequireIntactRecords runs the RecordWriter peers (each waiting for
 // "go"), reads fd to end of file, and fails the test unless the stream is
 // whole records only, perWriter from each writer in order, and every writer
-// exits 0. Since a stream from writers that never ran at the same time
-// would prove nothing about atomicity, it also fails unless the writer
-// changed at least once per writer in the stream.
+// exits 0.
+//
+// A stream from writers that never ran at the same time would prove nothing
+// about atomicity, so it first makes their overlap a fact: each writer
+// writes its first record and pauses, and only once the pipe holds every
+// writer's first record do the writers go on and the reader start. At that
+// moment every writer has written and has more to write, so their streams
+// overlap. Writers that cannot run at the same time (one waiting for
+// another to end) fail here, within a bound.
 func RequireIntactRecords(t testing.TB, fd int, writers []*proc.Peer, perWriter int) {
 	t.Helper()
+	if perWriter < 2 {
+		t.Fatalf("%d records per writer: a writer needs a record after its first to be mid-stream", perWriter)
+	}
+	capacity, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		t.Fatalf("F_GETPIPE_SZ: %s", sys.ErrnoName(err))
+	}
+	if len(writers)*PipeBuf > capacity {
+		t.Fatalf("a pipe of %d bytes cannot hold the first records of %d writers at once", capacity, len(writers))
+	}
 	for _, w := range writers {
 		w.Send(t, "go")
+	}
+	// Writing one record into a pipe with room for it takes no time: the
+	// bound only keeps a writer that cannot start from hanging the test.
+	bound := sys.Scale(time.Second)
+	until := time.Now().Add(bound)
+	held := 0
+	for i, w := range writers {
+		line, ok := w.NextWithin(t, time.Until(until))
+		if !ok {
+			t.Fatalf("writer %d (pid %d) wrote no first record within %v while the others were mid-stream: the writers did not run at the same time, which proves nothing", i, w.Pid, bound)
+		}
+		var size int
+		if _, err := fmt.Sscanf(line, "first %d", &size); err != nil {
+			t.Fatalf("writer %d (pid %d) said %q, want \"first N\"", i, w.Pid, line)
+		}
+		held += size
+	}
+	if n, err := sys.FIONREAD(fd); err != nil || n != held {
+		t.Fatalf("the writers say their first records, %d bytes in all, are written, but the pipe holds %d (%s)", held, n, sys.ErrnoName(err))
+	}
+	for _, w := range writers {
+		w.Send(t, "rest")
 	}
 	type outcome struct {
 		records, switches int
@@ -352,8 +409,5 @@ func RequireIntactRecords(t testing.TB, fd int, writers []*proc.Peer, perWriter 
 	for _, w := range writers {
 		w.RequireExit(t, 0)
 	}
-	t.Logf("%d records from %d processes; the writer changed %d times in the stream", got.records, len(writers), got.switches)
-	if got.switches < len(writers)-1 {
-		t.Fatalf("the writer changed only %d times: the writers did not run at the same time, which proves nothing", got.switches)
-	}
+	t.Logf("%d records from %d processes, all mid-stream at one moment; the writer changed %d times in the stream", got.records, len(writers), got.switches)
 }

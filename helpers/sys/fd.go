@@ -67,7 +67,7 @@ func SetNonblock(t testing.TB, fd int, on bool) {
 // Revents polls one fd for at most timeoutMs and returns its revents.
 func Revents(fd int, events int16, timeoutMs int) (int16, error) {
 	pfd := []unix.PollFd{{Fd: int32(fd), Events: events}}
-	_, err := Retry(func() (int, error) { return unix.Poll(pfd, timeoutMs) })
+	_, err := RetryValue(func() (int, error) { return unix.Poll(pfd, timeoutMs) })
 	return pfd[0].Revents, err
 }
 

@@ -9,11 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Retry calls op until it fails with something other than EINTR. The Go
-// runtime preempts goroutines with SIGURG, so any call that the kernel does
-// not restart can fail with EINTR at random. It is the one EINTR loop of the
-// suite: every wrapper that retries goes through it.
-func Retry[T any](op func() (T, error)) (T, error) {
+// RetryValue calls op until it fails with something other than EINTR. The
+// Go runtime preempts goroutines with SIGURG, so any call that the kernel
+// does not restart can fail with EINTR at random. It is the one EINTR loop
+// of the suite: every wrapper that retries goes through it.
+func RetryValue[T any](op func() (T, error)) (T, error) {
 	for {
 		v, err := op()
 		if !errors.Is(err, unix.EINTR) {
@@ -22,13 +22,19 @@ func Retry[T any](op func() (T, error)) (T, error) {
 	}
 }
 
+// Retry is RetryValue for a call that returns only an error.
+func Retry(op func() error) error {
+	_, err := RetryValue(func() (struct{}, error) { return struct{}{}, op() })
+	return err
+}
+
 // Syscall makes a system call, retried on EINTR, and returns a nil error on
 // success, never a non-nil Errno(0). In a benchmark loop's raw mode (see
 // SetRawIO) it bypasses the runtime's syscall entry and exit.
 func Syscall(trap uintptr, args ...uintptr) (uintptr, error) {
 	var a [6]uintptr
 	copy(a[:], args)
-	return Retry(func() (uintptr, error) { return call(trap, a) })
+	return RetryValue(func() (uintptr, error) { return call(trap, a) })
 }
 
 // SyscallOnce is Syscall without the EINTR retry, for tests about EINTR.
@@ -54,7 +60,7 @@ func call(trap uintptr, a [6]uintptr) (uintptr, error) {
 
 // Read is read(2) on a raw fd, retried on EINTR (raw in raw mode).
 func Read(fd int, p []byte) (int, error) {
-	return Retry(func() (int, error) {
+	return RetryValue(func() (int, error) {
 		if rawIO.Load() {
 			return rawRW(unix.SYS_READ, fd, p)
 		}
@@ -64,7 +70,7 @@ func Read(fd int, p []byte) (int, error) {
 
 // Write is write(2) on a raw fd, retried on EINTR (raw in raw mode).
 func Write(fd int, p []byte) (int, error) {
-	return Retry(func() (int, error) {
+	return RetryValue(func() (int, error) {
 		if rawIO.Load() {
 			return rawRW(unix.SYS_WRITE, fd, p)
 		}

@@ -54,23 +54,32 @@ func TestMkfifoMakesFIFOWithModeMaskedByUmask(t *testing.T) {
 // mkfifo fails with EEXIST whatever the path already names, including a
 // dangling symlink, which it does not follow.
 func TestMkfifoOnExistingPathFailsEEXIST(t *testing.T) {
-	dir := proc.Dir(t)
-	fifo := newFIFO(t, 0o600)
-	file := filepath.Join(dir, "file")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	link, target := filepath.Join(dir, "link"), filepath.Join(dir, "nowhere")
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range []string{fifo, file, dir, link} {
-		sys.RequireErrno(t, unix.Mkfifo(path, 0o600), unix.EEXIST, "mkfifo over "+path)
-	}
-	if _, err := os.Lstat(target); !os.IsNotExist(err) {
-		t.Fatalf("mkfifo over a dangling symlink made its target: lstat: %v", err)
-	}
-	requireFIFOMode(t, fifo, 0o600) // the existing FIFO is left as it was
+	t.Run("over a FIFO", func(t *testing.T) {
+		fifo := newFIFO(t, 0o600)
+		sys.RequireErrno(t, unix.Mkfifo(fifo, 0o644), unix.EEXIST, "mkfifo over a FIFO")
+		requireFIFOMode(t, fifo, 0o600) // the existing FIFO is left as it was
+	})
+	t.Run("over a regular file", func(t *testing.T) {
+		file := filepath.Join(proc.Dir(t), "file")
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sys.RequireErrno(t, unix.Mkfifo(file, 0o600), unix.EEXIST, "mkfifo over a regular file")
+	})
+	t.Run("over a directory", func(t *testing.T) {
+		sys.RequireErrno(t, unix.Mkfifo(proc.Dir(t), 0o600), unix.EEXIST, "mkfifo over a directory")
+	})
+	t.Run("over a dangling symlink, not followed", func(t *testing.T) {
+		dir := proc.Dir(t)
+		link, target := filepath.Join(dir, "link"), filepath.Join(dir, "nowhere")
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		sys.RequireErrno(t, unix.Mkfifo(link, 0o600), unix.EEXIST, "mkfifo over a dangling symlink")
+		if _, err := os.Lstat(target); !os.IsNotExist(err) {
+			t.Fatalf("mkfifo over a dangling symlink made its target: lstat: %v", err)
+		}
+	})
 }
 
 // Two processes, neither the parent of the other, talk through a FIFO that

@@ -63,21 +63,36 @@ func TestDataLivesOnlyWhileSomeProcessHoldsTheFIFOOpen(t *testing.T) {
 
 // A FIFO has no file position: lseek, pread and pwrite fail with ESPIPE.
 func TestSeekAndPositionalIOFailESPIPE(t *testing.T) {
-	path := newFIFO(t, 0o600)
-	r := mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
-	w := mustOpen(t, path, unix.O_WRONLY|unix.O_NONBLOCK)
-	mustWrite(t, w, "data")
-	for _, fd := range []int{r, w} {
-		_, err := unix.Seek(fd, 0, unix.SEEK_SET)
-		sys.RequireErrno(t, err, unix.ESPIPE, "lseek SEEK_SET")
-		_, err = unix.Seek(fd, 0, unix.SEEK_CUR)
-		sys.RequireErrno(t, err, unix.ESPIPE, "lseek SEEK_CUR")
+	seek := func(whence int, onReadEnd bool) func(r, w int) error {
+		return func(r, w int) error {
+			fd := w
+			if onReadEnd {
+				fd = r
+			}
+			_, err := unix.Seek(fd, 0, whence)
+			return err
+		}
 	}
-	_, err := unix.Pread(r, make([]byte, 4), 0)
-	sys.RequireErrno(t, err, unix.ESPIPE, "pread")
-	_, err = unix.Pwrite(w, []byte("x"), 0)
-	sys.RequireErrno(t, err, unix.ESPIPE, "pwrite")
-	mustRead(t, r, "data") // and the failed calls moved nothing
+	for _, c := range []struct {
+		rule string
+		call func(r, w int) error
+	}{
+		{"lseek SEEK_SET on the read end", seek(unix.SEEK_SET, true)},
+		{"lseek SEEK_CUR on the read end", seek(unix.SEEK_CUR, true)},
+		{"lseek SEEK_SET on the write end", seek(unix.SEEK_SET, false)},
+		{"lseek SEEK_CUR on the write end", seek(unix.SEEK_CUR, false)},
+		{"pread on the read end", func(r, _ int) error { _, err := unix.Pread(r, make([]byte, 4), 0); return err }},
+		{"pwrite on the write end", func(_, w int) error { _, err := unix.Pwrite(w, []byte("x"), 0); return err }},
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			path := newFIFO(t, 0o600)
+			r := mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
+			w := mustOpen(t, path, unix.O_WRONLY|unix.O_NONBLOCK)
+			mustWrite(t, w, "data")
+			sys.RequireErrno(t, c.call(r, w), unix.ESPIPE, c.rule)
+			mustRead(t, r, "data") // and the failed call moved nothing
+		})
+	}
 }
 
 // fstat of an open FIFO reports S_IFIFO, size 0 even with data queued, and

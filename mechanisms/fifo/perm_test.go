@@ -25,27 +25,29 @@ func TestOtherUserOpenObeysFIFOMode(t *testing.T) {
 		return path
 	}
 	cases := []struct {
+		rule  string
 		path  string
 		mode  uint32
 		flags string
 		want  string
 	}{
-		{withReader(0o600), 0o600, "r,nb", "EACCES"},
-		{withReader(0o600), 0o600, "w,nb", "EACCES"},
-		{withReader(0o644), 0o644, "r,nb", "ok"},
-		{withReader(0o644), 0o644, "w,nb", "EACCES"},
-		{withReader(0o666), 0o666, "r,nb", "ok"},
-		{withReader(0o666), 0o666, "w,nb", "ok"},
-		{newFIFO(t, 0o644), 0o644, "w,nb", "EACCES"}, // no reader: still EACCES
-		{newFIFO(t, 0o666), 0o666, "w,nb", "ENXIO"},  // no reader: allowed, then ENXIO
+		{"0600 denies reading", withReader(0o600), 0o600, "r,nb", "EACCES"},
+		{"0600 denies writing", withReader(0o600), 0o600, "w,nb", "EACCES"},
+		{"0644 allows reading", withReader(0o644), 0o644, "r,nb", "ok"},
+		{"0644 denies writing", withReader(0o644), 0o644, "w,nb", "EACCES"},
+		{"0666 allows reading", withReader(0o666), 0o666, "r,nb", "ok"},
+		{"0666 allows writing", withReader(0o666), 0o666, "w,nb", "ok"},
+		{"0644 denies writing before looking for a reader", newFIFO(t, 0o644), 0o644, "w,nb", "EACCES"},
+		{"0666 allows writing, then ENXIO without a reader", newFIFO(t, 0o666), 0o666, "w,nb", "ENXIO"},
 	}
-
 	other := spawnPeer(t, proc.PeerSpec{Credential: cred})
 	other.must(t, "ids", strconv.Itoa(sys.OtherUser)+" "+strconv.Itoa(sys.OtherUser))
 	for _, c := range cases {
-		if got := other.do(t, "try "+c.path+" "+c.flags); got != c.want {
-			t.Errorf("uid %d opening a %#o FIFO owned by uid 0 with %s: %s, want %s",
-				sys.OtherUser, c.mode, c.flags, got, c.want)
-		}
+		t.Run(c.rule, func(t *testing.T) {
+			if got := other.do(t, "try "+c.path+" "+c.flags); got != c.want {
+				t.Errorf("uid %d opening a %#o FIFO owned by uid 0 with %s: %s, want %s",
+					sys.OtherUser, c.mode, c.flags, got, c.want)
+			}
+		})
 	}
 }

@@ -103,7 +103,7 @@ func (e *Endpoint) Close() error {
 // openFIFO opens path with a raw fd, retrying the EINTR that a blocked
 // FIFO open may see.
 func openFIFO(path string, flags int) (int, error) {
-	return sys.Retry(func() (int, error) { return unix.Open(path, flags|unix.O_CLOEXEC, 0) })
+	return sys.RetryValue(func() (int, error) { return unix.Open(path, flags|unix.O_CLOEXEC, 0) })
 }
 
 func open(t testing.TB) (table.Endpoint, proc.PeerSpec) {

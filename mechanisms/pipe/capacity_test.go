@@ -3,7 +3,9 @@ package pipe
 // Capacity: F_GETPIPE_SZ and F_SETPIPE_SZ, and how many bytes fit.
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -25,8 +27,19 @@ func setPipeSizeRole(args []string) int {
 	return 0
 }
 
+// defaultPipeMaxSize is /proc/sys/fs/pipe-max-size as the kernel sets it
+// at boot (man 7 pipe).
+const defaultPipeMaxSize = 1 << 20
+
+// pipeMaxSize is /proc/sys/fs/pipe-max-size, or its documented default
+// where the file does not exist (gVisor has none), which the log says.
 func pipeMaxSize(t *testing.T) int {
+	t.Helper()
 	data, err := os.ReadFile("/proc/sys/fs/pipe-max-size")
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Logf("no /proc/sys/fs/pipe-max-size: taking its documented default, %d bytes", defaultPipeMaxSize)
+		return defaultPipeMaxSize
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,54 +65,65 @@ func TestDefaultCapacityIs16Pages(t *testing.T) {
 func TestSetPipeSizeRoundsUpToPowerOfTwoPagesAndReturnsIt(t *testing.T) {
 	page := os.Getpagesize()
 	maxSize := pipeMaxSize(t)
-	for _, c := range []struct{ ask, want int }{
-		{0, page}, // below a page: a page
-		{1, page},
-		{page, page},
-		{page + 1, 2 * page},
-		{3 * page, 4 * page},
-		{5*page + 7, 8 * page},
-		{64*page + 1, 128 * page},
-		{maxSize, maxSize}, // the limit itself needs no privilege
+	for _, c := range []struct {
+		rule      string
+		ask, want int
+	}{
+		{"zero is a page", 0, page},
+		{"a byte is a page", 1, page},
+		{"a page stays", page, page},
+		{"a page and a byte are two pages", page + 1, 2 * page},
+		{"three pages are four", 3 * page, 4 * page},
+		{"five pages and a few bytes are eight", 5*page + 7, 8 * page},
+		{"64 pages and a byte are 128", 64*page + 1, 128 * page},
+		{"pipe-max-size itself needs no privilege", maxSize, maxSize},
 	} {
-		r, w := sys.Pipe(t, 0)
-		got, err := setPipeSize(w, c.ask)
-		if err != nil || got != c.want {
-			t.Errorf("F_SETPIPE_SZ(%d): got %s, want %d", c.ask, sys.Result{N: got, Err: err}, c.want)
-			continue
-		}
-		if size := pipeSize(t, r); size != c.want {
-			t.Errorf("after F_SETPIPE_SZ(%d) on the write end the read end reports %d, want %d", c.ask, size, c.want)
-		}
+		t.Run(c.rule, func(t *testing.T) {
+			r, w := sys.Pipe(t, 0)
+			got, err := setPipeSize(w, c.ask)
+			if err != nil || got != c.want {
+				t.Fatalf("F_SETPIPE_SZ(%d): got %s, want %d", c.ask, sys.Result{N: got, Err: err}, c.want)
+			}
+			if size := pipeSize(t, r); size != c.want {
+				t.Fatalf("after F_SETPIPE_SZ(%d) on the write end the read end reports %d, want %d", c.ask, size, c.want)
+			}
+		})
 	}
 }
 
 func TestSetPipeSizeAboveMaxNeedsCapSysResource(t *testing.T) {
 	maxSize := pipeMaxSize(t)
-	r, _ := sys.Pipe(t, 0)
-	got, err := setPipeSize(r, maxSize+1)
-	if sys.HasCap(unix.CAP_SYS_RESOURCE) {
-		if err != nil || got != 2*maxSize {
-			t.Fatalf("F_SETPIPE_SZ(max+1) with CAP_SYS_RESOURCE: got %s, want %d", sys.Result{N: got, Err: err}, 2*maxSize)
+	t.Run("this process", func(t *testing.T) {
+		r, _ := sys.Pipe(t, 0)
+		got, err := setPipeSize(r, maxSize+1)
+		if sys.HasCap(unix.CAP_SYS_RESOURCE) {
+			if err != nil || got != 2*maxSize {
+				t.Fatalf("F_SETPIPE_SZ(max+1) with CAP_SYS_RESOURCE: got %s, want %d", sys.Result{N: got, Err: err}, 2*maxSize)
+			}
+			return
 		}
-	} else {
 		// Root included, without the capability (NOTES: true here).
 		sys.RequireErrno(t, err, unix.EPERM, fmt.Sprintf("F_SETPIPE_SZ(%d) above pipe-max-size %d without CAP_SYS_RESOURCE", maxSize+1, maxSize))
 		if size := pipeSize(t, r); size != 16*os.Getpagesize() {
 			t.Fatalf("failed F_SETPIPE_SZ changed the size to %d", size)
 		}
-	}
-	// An unprivileged user in another process: EPERM above the limit, the
-	// limit itself allowed.
-	cred := sys.OtherUID(t)
+	})
+	// An unprivileged user in another process.
 	for _, c := range []struct {
+		rule string
 		size int
 		want string
-	}{{maxSize + 1, "err EPERM"}, {maxSize, fmt.Sprintf("size %d", maxSize)}} {
-		r, _ := sys.Pipe(t, 0)
-		p := proc.Spawn(t, "set-pipe-size", proc.PeerSpec{Files: []int{r}, Credential: cred, Args: []string{strconv.Itoa(c.size)}})
-		p.Expect(t, c.want)
-		p.RequireExit(t, 0)
+	}{
+		{"another user above the limit gets EPERM", maxSize + 1, "err EPERM"},
+		{"another user may set the limit itself", maxSize, fmt.Sprintf("size %d", maxSize)},
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			cred := sys.OtherUID(t)
+			r, _ := sys.Pipe(t, 0)
+			p := proc.Spawn(t, "set-pipe-size", proc.PeerSpec{Files: []int{r}, Credential: cred, Args: []string{strconv.Itoa(c.size)}})
+			p.Expect(t, c.want)
+			p.RequireExit(t, 0)
+		})
 	}
 }
 
@@ -129,45 +153,71 @@ func TestShrinkingBelowBufferedDataFailsEBUSY(t *testing.T) {
 }
 
 func TestShrinkCountsPagesInUseNotBytes(t *testing.T) {
-	// Linux: two 10-byte packets sit in two pages, so one page cannot hold
-	// them although 20 bytes would fit.
-	sys.RequireKernel(t, "3.4", "O_DIRECT packet pipes")
-	r, w := directPipe(t)
-	writeAll(t, w, []byte("0123456789"))
-	writeAll(t, w, []byte("abcdefghij"))
-	_, err := setPipeSize(w, os.Getpagesize())
-	sys.RequireErrno(t, err, unix.EBUSY, "F_SETPIPE_SZ(1 page) holding 2 packets of 10 bytes")
-	if n := nread(t, r); n != 20 {
-		t.Fatalf("pipe holds %d bytes, want 20", n)
+	// Linux: a write that does not fit the room left in the last page
+	// takes a new page, and a page stays in use until all of it is read.
+	// So a full page, then a few bytes, then reading all but the last
+	// bytes of that page leaves a handful of bytes in two pages: one page
+	// cannot take them, though it could take the bytes.
+	page := os.Getpagesize()
+	r, w := sys.Pipe(t, 0)
+	data := append(pattern(page), "0123456789"...)
+	writeAll(t, w, data[:page])
+	writeAll(t, w, data[page:])
+	if err := sys.ReadFull(r, make([]byte, page-6)); err != nil {
+		t.Fatalf("read the first page but its last bytes: %s", sys.ErrnoName(err))
 	}
+	left := data[page-6:]
+	_, err := setPipeSize(w, page)
+	sys.RequireErrno(t, err, unix.EBUSY, fmt.Sprintf("F_SETPIPE_SZ(1 page) holding %d bytes in two pages", len(left)))
+	if n := nread(t, r); n != len(left) {
+		t.Fatalf("pipe holds %d bytes after the failed shrink, want %d", n, len(left))
+	}
+	// The same bytes in one page: the shrink succeeds.
+	r2, w2 := sys.Pipe(t, 0)
+	writeAll(t, w2, left)
+	if got, err := setPipeSize(w2, page); err != nil || got != page {
+		t.Fatalf("F_SETPIPE_SZ(1 page) holding %d bytes in one page: got %s, want %d", len(left), sys.Result{N: got, Err: err}, page)
+	}
+	requireRead(t, r, 100, string(left))
+	requireRead(t, r2, 100, string(left))
 }
 
 func TestNonblockWriterFillsExactlyTheCapacityBeforeEAGAIN(t *testing.T) {
 	page := os.Getpagesize()
-	for _, size := range []int{page, 16 * page, pipeMaxSize(t)} {
-		r, w := sys.Pipe(t, unix.O_NONBLOCK)
-		if _, err := setPipeSize(w, size); err != nil {
-			t.Fatalf("F_SETPIPE_SZ(%d): %s", size, sys.ErrnoName(err))
-		}
-		// Chunks that divide a page: each fills the last page up.
-		if got := fillNonblock(t, w, 512); got != size {
-			t.Errorf("capacity %d: a non-blocking writer got %d bytes in before EAGAIN, want %d", size, got, size)
-		}
-		if n := nread(t, r); n != size {
-			t.Errorf("capacity %d: FIONREAD %d", size, n)
-		}
-		// A single write larger than the room is cut at the capacity.
-		r2, w2 := sys.Pipe(t, unix.O_NONBLOCK)
-		if _, err := setPipeSize(w2, size); err != nil {
-			t.Fatalf("F_SETPIPE_SZ(%d): %s", size, sys.ErrnoName(err))
-		}
-		if n, err := sys.Write(w2, pattern(size+1)); n != size || err != nil {
-			t.Errorf("capacity %d: write of %d bytes into an empty pipe: got %s, want %d", size, size+1, sys.Result{N: n, Err: err}, size)
-		}
-		sys.Close(r2)
-		sys.Close(w2)
-		sys.Close(r)
-		sys.Close(w)
+	for _, c := range []struct {
+		rule string
+		size int
+	}{
+		{"one page", page},
+		{"the default 16 pages", 16 * page},
+		{"pipe-max-size", pipeMaxSize(t)},
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			size := c.size
+			r, w := sys.Pipe(t, unix.O_NONBLOCK)
+			if _, err := setPipeSize(w, size); err != nil {
+				t.Fatalf("F_SETPIPE_SZ(%d): %s", size, sys.ErrnoName(err))
+			}
+			// Chunks that divide a page: each fills the last page up.
+			if got := fillNonblock(t, w, 512); got != size {
+				t.Errorf("capacity %d: a non-blocking writer got %d bytes in before EAGAIN, want %d", size, got, size)
+			}
+			if n := nread(t, r); n != size {
+				t.Errorf("capacity %d: FIONREAD %d", size, n)
+			}
+			// A single write larger than the room is cut at the capacity.
+			r2, w2 := sys.Pipe(t, unix.O_NONBLOCK)
+			if _, err := setPipeSize(w2, size); err != nil {
+				t.Fatalf("F_SETPIPE_SZ(%d): %s", size, sys.ErrnoName(err))
+			}
+			if n, err := sys.Write(w2, pattern(size+1)); n != size || err != nil {
+				t.Errorf("capacity %d: write of %d bytes into an empty pipe: got %s, want %d", size, size+1, sys.Result{N: n, Err: err}, size)
+			}
+			sys.Close(r2)
+			sys.Close(w2)
+			sys.Close(r)
+			sys.Close(w)
+		})
 	}
 }
 
@@ -202,7 +252,7 @@ func TestBlockingWriteOfCapacityPlusOneBlocksUntilReaderPeerDrains(t *testing.T)
 	p := spawnEnd(t, r, false)
 	capacity := pipeSize(t, w)
 	res := sys.Blocks(t, fmt.Sprintf("write of capacity+1 = %d bytes", capacity+1),
-		sys.IO(func() (int, error) { return sys.Write(w, pattern(capacity+1)) }),
+		sys.IO(func() (int, error) { return writeSignalsBlocked(w, pattern(capacity+1)) }),
 		func() { p.Send(t, fmt.Sprintf("drain %d", capacity+1)) })
 	if res != (sys.Result{N: capacity + 1}) {
 		t.Fatalf("write once the peer drained: got %s, want %d bytes", res, capacity+1)

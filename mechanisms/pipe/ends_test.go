@@ -68,55 +68,87 @@ func TestEndsAreOneFIFOInodeInPipefs(t *testing.T) {
 
 func TestStatusFlagsOfEachEnd(t *testing.T) {
 	for _, c := range []struct {
-		flags, r, w int
+		rule  string
+		flags int // given to pipe2 besides O_CLOEXEC
+		pipe  func(*testing.T) (r, w int)
+		r, w  int
 	}{
-		{0, unix.O_RDONLY, unix.O_WRONLY},
-		{unix.O_NONBLOCK, unix.O_RDONLY | unix.O_NONBLOCK, unix.O_WRONLY | unix.O_NONBLOCK},
-		// O_DIRECT goes to the write end only: it decides how writes are
-		// packed.
-		{unix.O_DIRECT, unix.O_RDONLY, unix.O_WRONLY | unix.O_DIRECT},
+		{"plain ends are O_RDONLY and O_WRONLY", 0,
+			func(t *testing.T) (int, int) { return sys.Pipe(t, 0) },
+			unix.O_RDONLY, unix.O_WRONLY},
+		{"O_NONBLOCK goes to both ends", unix.O_NONBLOCK,
+			func(t *testing.T) (int, int) { return sys.Pipe(t, unix.O_NONBLOCK) },
+			unix.O_RDONLY | unix.O_NONBLOCK, unix.O_WRONLY | unix.O_NONBLOCK},
+		// It decides how writes are packed.
+		{"O_DIRECT goes to the write end only", unix.O_DIRECT,
+			directPipe,
+			unix.O_RDONLY, unix.O_WRONLY | unix.O_DIRECT},
 	} {
-		r, w := sys.Pipe(t, c.flags)
-		for _, e := range []struct{ fd, want int }{{r, c.r}, {w, c.w}} {
-			got, err := unix.FcntlInt(uintptr(e.fd), unix.F_GETFL, 0)
-			if err != nil || got != e.want {
-				t.Errorf("pipe2(%#x): F_GETFL of fd %d: got %#x (%v), want %#x", c.flags, e.fd, got, err, e.want)
+		t.Run(c.rule, func(t *testing.T) {
+			r, w := c.pipe(t)
+			for _, e := range []struct{ fd, want int }{{r, c.r}, {w, c.w}} {
+				got, err := unix.FcntlInt(uintptr(e.fd), unix.F_GETFL, 0)
+				if err != nil || got != e.want {
+					t.Errorf("pipe2(%#x): F_GETFL of fd %d: got %#x (%v), want %#x", c.flags, e.fd, got, err, e.want)
+				}
+				// O_CLOEXEC is a descriptor flag, not a status flag.
+				if got, _ := unix.FcntlInt(uintptr(e.fd), unix.F_GETFD, 0); got != unix.FD_CLOEXEC {
+					t.Errorf("pipe2(%#x|O_CLOEXEC): F_GETFD %#x, want FD_CLOEXEC", c.flags, got)
+				}
 			}
-			// O_CLOEXEC is a descriptor flag, not a status flag.
-			if got, _ := unix.FcntlInt(uintptr(e.fd), unix.F_GETFD, 0); got != unix.FD_CLOEXEC {
-				t.Errorf("pipe2(%#x|O_CLOEXEC): F_GETFD %#x, want FD_CLOEXEC", c.flags, got)
-			}
-		}
+		})
 	}
 }
 
 func TestPipe2RejectsUnknownFlagsEINVAL(t *testing.T) {
-	for _, flag := range []int{unix.O_APPEND, unix.O_RDWR, unix.O_SYNC, unix.O_TRUNC} {
-		var fds [2]int32
-		_, err := sys.Syscall(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&fds)), uintptr(flag))
-		if err == nil {
-			sys.Own(t, int(fds[0]))
-			sys.Own(t, int(fds[1]))
-		}
-		sys.RequireErrno(t, err, unix.EINVAL, fmt.Sprintf("pipe2(%#x)", flag))
+	for _, f := range []struct {
+		name string
+		flag int
+	}{{"O_APPEND", unix.O_APPEND}, {"O_RDWR", unix.O_RDWR}, {"O_SYNC", unix.O_SYNC}, {"O_TRUNC", unix.O_TRUNC}} {
+		t.Run(f.name, func(t *testing.T) {
+			var fds [2]int32
+			_, err := sys.Syscall(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&fds)), uintptr(f.flag))
+			if err == nil {
+				sys.Own(t, int(fds[0]))
+				sys.Own(t, int(fds[1]))
+			}
+			sys.RequireErrno(t, err, unix.EINVAL, fmt.Sprintf("pipe2(%s)", f.name))
+		})
 	}
 }
 
 func TestLseekAndPositionalIOFailESPIPE(t *testing.T) {
-	r, w := sys.Pipe(t, 0)
-	writeAll(t, w, []byte("data"))
-	for _, fd := range []int{r, w} {
-		for _, whence := range []int{unix.SEEK_SET, unix.SEEK_CUR, unix.SEEK_END} {
+	seek := func(whence int, onReadEnd bool) func(r, w int) error {
+		return func(r, w int) error {
+			fd := w
+			if onReadEnd {
+				fd = r
+			}
 			_, err := unix.Seek(fd, 0, whence)
-			sys.RequireErrno(t, err, unix.ESPIPE, fmt.Sprintf("lseek(fd %d, 0, %d)", fd, whence))
+			return err
 		}
 	}
-	_, err := unix.Pread(r, make([]byte, 4), 0)
-	sys.RequireErrno(t, err, unix.ESPIPE, "pread on the read end")
-	_, err = unix.Pwrite(w, []byte("x"), 0)
-	sys.RequireErrno(t, err, unix.ESPIPE, "pwrite on the write end")
-	if n := nread(t, r); n != 4 {
-		t.Fatalf("pipe holds %d bytes after the failed calls, want 4", n)
+	for _, c := range []struct {
+		rule string
+		call func(r, w int) error
+	}{
+		{"lseek SEEK_SET on the read end", seek(unix.SEEK_SET, true)},
+		{"lseek SEEK_CUR on the read end", seek(unix.SEEK_CUR, true)},
+		{"lseek SEEK_END on the read end", seek(unix.SEEK_END, true)},
+		{"lseek SEEK_SET on the write end", seek(unix.SEEK_SET, false)},
+		{"lseek SEEK_CUR on the write end", seek(unix.SEEK_CUR, false)},
+		{"lseek SEEK_END on the write end", seek(unix.SEEK_END, false)},
+		{"pread on the read end", func(r, _ int) error { _, err := unix.Pread(r, make([]byte, 4), 0); return err }},
+		{"pwrite on the write end", func(_, w int) error { _, err := unix.Pwrite(w, []byte("x"), 0); return err }},
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			r, w := sys.Pipe(t, 0)
+			writeAll(t, w, []byte("data"))
+			sys.RequireErrno(t, c.call(r, w), unix.ESPIPE, c.rule)
+			if n := nread(t, r); n != 4 {
+				t.Fatalf("pipe holds %d bytes after the failed call, want 4", n)
+			}
+		})
 	}
 }
 

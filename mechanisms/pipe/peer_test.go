@@ -4,6 +4,7 @@ package pipe
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,4 +190,25 @@ func writeAll(t *testing.T, fd int, p []byte) {
 	if err != nil || n != len(p) {
 		t.Fatalf("write(%d bytes) to fd %d: got %s, want %d bytes", len(p), fd, sys.Result{N: n, Err: err}, len(p))
 	}
+}
+
+// writeSignalsBlocked is sys.Write on a thread that blocks every signal
+// meanwhile. A signal handler cuts a blocked write short with the count
+// written so far, and in the test process every signal has a handler: the
+// Go runtime's, which preempts goroutines with SIGURG at any time (under
+// gVisor blocked writes came back partial at random until SIGURG was
+// blocked). Tests of how a blocked write ends use it, so that what ends
+// the write is the pipe, not the runtime.
+func writeSignalsBlocked(fd int, p []byte) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var all, old unix.Sigset_t
+	for i := range all.Val {
+		all.Val[i] = ^uint64(0)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &all, &old); err != nil {
+		return 0, err
+	}
+	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	return sys.Write(fd, p)
 }

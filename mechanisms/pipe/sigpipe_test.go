@@ -85,7 +85,7 @@ func TestBlockedLargeWriteReturnsPartialCountWhenLastReaderPeerExits(t *testing.
 	// One write(2) of twice the capacity: the first half goes in, then it
 	// waits for room.
 	res := sys.Blocks(t, "write of twice the capacity",
-		sys.IO(func() (int, error) { return sys.Write(w, pattern(2*capacity)) }),
+		sys.IO(func() (int, error) { return writeSignalsBlocked(w, pattern(2*capacity)) }),
 		func() { reader.Send(t, "exit") })
 	if res != (sys.Result{N: capacity}) {
 		t.Fatalf("blocked write when the reader exited: got %s, want the %d bytes already written", res, capacity)
