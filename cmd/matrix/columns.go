@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ipcsuite/ipcsuite/cmd/internal/guest"
+	"github.com/ipcsuite/ipcsuite/cmd/internal/results"
 	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
 )
 
@@ -18,7 +21,8 @@ import (
 type run struct {
 	Name     string // column name
 	Detail   string
-	Err      string
+	Err      string // the guest did not boot
+	Trouble  string // the guest booted and then failed
 	Segments []vmproto.Segment
 	Elapsed  time.Duration
 }
@@ -40,9 +44,10 @@ func native(ctx context.Context, name, detail string, prefix []string, bins []gu
 		cmd.Dir = b.Dir
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
+		began := time.Now()
 		err := cmd.Run()
 		cancel()
-		seg := vmproto.Segment{Pkg: b.Pkg, Output: out.Bytes(), Ended: true, Exit: 0}
+		seg := vmproto.Segment{Pkg: b.Pkg, Output: out.Bytes(), Ended: true, Exit: 0, Elapsed: time.Since(began)}
 		if err != nil {
 			seg.Exit = -1
 			if cmd.ProcessState != nil && cmd.ProcessState.ExitCode() >= 0 {
@@ -69,25 +74,41 @@ func gvisorDetail() string {
 // gvisorPrefix runs a binary in a gVisor sandbox without networking.
 var gvisorPrefix = []string{"runsc", "--rootless", "--network=none", "do", "--"}
 
-var (
-	releaseLine = regexp.MustCompile(`vminit: kernel ([^\s,]+)`)
-	tookLine    = regexp.MustCompile(`vminit: (\S+) took (\S+)`)
-)
+var releaseLine = regexp.MustCompile(`vminit: kernel ([^\s,]+)`)
 
 // inGuest boots one kernel with every binary.
 func inGuest(ctx context.Context, name, kernel, pkgDesc, initrd, console string, limit time.Duration, logf func(string, ...any)) run {
 	res := guest.RunRetry(ctx, kernel, initrd, console, limit, logf)
+	// Binaries that run at once report in the order they end.
+	slices.SortStableFunc(res.Segments, func(a, b vmproto.Segment) int { return strings.Compare(a.Pkg, b.Pkg) })
 	r := run{Name: name, Detail: pkgDesc, Segments: res.Segments, Elapsed: res.Elapsed}
 	if m := releaseLine.FindSubmatch(res.Console); m != nil {
 		r.Detail = fmt.Sprintf("Linux %s (%s)", m[1], pkgDesc)
 	}
-	if res.Err != nil {
-		r.Err = "boot failed twice: " + res.Err.Error()
-	}
-	for _, m := range tookLine.FindAllSubmatch(res.Console, -1) {
-		logf("%s: %s took %s", name, m[1], m[2])
+	switch {
+	case res.Err != nil && res.Booted:
+		r.Trouble = "the guest died after booting: " + res.Err.Error()
+	case res.Err != nil:
+		r.Err = "did not boot, twice: " + res.Err.Error()
 	}
 	return r
+}
+
+// timeLine says how long a column and each of its binaries took.
+func timeLine(r run) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s took %s:", r.Name, results.Seconds(r.Elapsed))
+	for i, s := range r.Segments {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		took := "did not end"
+		if s.Ended {
+			took = results.Seconds(s.Elapsed)
+		}
+		fmt.Fprintf(&b, " %s %s", results.Row(s.Pkg, ""), took)
+	}
+	return b.String()
 }
 
 // toJSON converts each binary's output with go tool test2json. A binary
@@ -111,7 +132,33 @@ func toJSON(ctx context.Context, segs []vmproto.Segment) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("test2json %s: %v", s.Pkg, err)
 		}
+		if s.Ended {
+			if out, err = withElapsed(out, s.Elapsed); err != nil {
+				return nil, fmt.Errorf("test2json %s: %v", s.Pkg, err)
+			}
+		}
 		all.Write(out)
 	}
 	return all.Bytes(), nil
+}
+
+// withElapsed puts how long the binary ran in its package's final event,
+// as go test -json does: test2json alone times only its own input.
+func withElapsed(events []byte, elapsed time.Duration) ([]byte, error) {
+	lines := bytes.Split(bytes.TrimSuffix(events, []byte("\n")), []byte("\n"))
+	last := len(lines) - 1
+	var e map[string]any
+	if err := json.Unmarshal(lines[last], &e); err != nil {
+		return nil, err
+	}
+	if t, _ := e["Test"].(string); t != "" || (e["Action"] != "pass" && e["Action"] != "fail") {
+		return events, nil // no final package event
+	}
+	e["Elapsed"] = elapsed.Seconds()
+	line, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	lines[last] = line
+	return append(bytes.Join(lines, []byte("\n")), '\n'), nil
 }

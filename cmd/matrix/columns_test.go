@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/ipcsuite/ipcsuite/cmd/internal/results"
 	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
@@ -15,7 +16,7 @@ import (
 func TestToJSONKeepsExitStatus(t *testing.T) {
 	pass := "=== RUN   TestA\n--- PASS: TestA (0.00s)\nPASS\n"
 	segs := []vmproto.Segment{
-		{Pkg: results.Module + "/a", Output: []byte(pass), Ended: true, Exit: 0},
+		{Pkg: results.Module + "/a", Output: []byte(pass), Ended: true, Exit: 0, Elapsed: 2500 * time.Millisecond},
 		{Pkg: results.Module + "/b", Output: []byte(pass + "ipcsuite: leak check: the tests left behind:\n"), Ended: true, Exit: 1},
 		{Pkg: results.Module + "/c", Output: []byte("=== RUN   TestA\n"), Ended: false},
 	}
@@ -23,9 +24,12 @@ func TestToJSONKeepsExitStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cells, err := results.Parse(bytes.NewReader(events))
+	cells, times, err := results.ParseTimed(bytes.NewReader(events))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if times["a"] != 2500*time.Millisecond {
+		t.Errorf("package a ran %v, want the segment's 2.5s", times["a"])
 	}
 	for row, want := range map[string]results.Outcome{
 		"a": results.Pass, "a TestA": results.Pass,

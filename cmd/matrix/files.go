@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ipcsuite/ipcsuite/cmd/internal/results"
 )
@@ -18,6 +19,7 @@ type meta struct {
 	Name    string
 	Detail  string
 	Err     string
+	Trouble string
 	Seconds float64
 }
 
@@ -29,6 +31,7 @@ func fileName(column string) string {
 }
 
 func save(ctx context.Context, dir string, r run) error {
+	logf("%s", timeLine(r))
 	events, err := toJSON(ctx, r.Segments)
 	if err != nil {
 		return err
@@ -37,7 +40,7 @@ func save(ctx context.Context, dir string, r run) error {
 	if err := os.WriteFile(base+".json", events, 0o644); err != nil {
 		return err
 	}
-	m, _ := json.MarshalIndent(meta{r.Name, r.Detail, r.Err, r.Elapsed.Seconds()}, "", "  ")
+	m, _ := json.MarshalIndent(meta{r.Name, r.Detail, r.Err, r.Trouble, r.Elapsed.Seconds()}, "", "  ")
 	return os.WriteFile(base+".meta.json", m, 0o644)
 }
 
@@ -66,12 +69,13 @@ func loadColumns(dir string) ([]results.Column, error) {
 		if err != nil {
 			return nil, err
 		}
-		cells, err := results.Parse(f)
+		cells, times, err := results.ParseTimed(f)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
-		cols = append(cols, results.Column{Name: m.Name, Detail: m.Detail, Cells: cells, Err: m.Err})
+		cols = append(cols, results.Column{Name: m.Name, Detail: m.Detail, Cells: cells, Err: m.Err,
+			Trouble: m.Trouble, Times: times, Elapsed: time.Duration(m.Seconds * float64(time.Second))})
 	}
 	rank := func(name string) int {
 		for i, n := range columnOrder {

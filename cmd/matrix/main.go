@@ -1,11 +1,13 @@
 // Command matrix runs the semantics suite on several Linux kernels, on this
 // machine and under gVisor, and prints the conformance matrix: a row per
 // test, a column per kernel, each cell pass, skip or FAIL with the reason
-// one step away. An expected-differences file decides the exit code: 0 when
-// every skip and failure is explained, 1 when one is not (or an expected
-// failure passed), 3 when a guest did not boot cleanly twice in a row.
+// one step away, and how long each package took in each column. An
+// expected-differences file decides the exit code: 0 when every skip and
+// failure is explained, 1 when one is not (or an expected failure passed,
+// or a guest oopsed, hung or died after it booted), 3 when a guest did not
+// boot twice in a row.
 //
-//	go run ./cmd/matrix [-kernels 5.10,6.1,6.12,7.x] [-host] [-gvisor] [-out out/matrix]
+//	go run ./cmd/matrix [-kernels 5.10,6.1,6.12,7.x] [-host] [-gvisor] [-out out/matrix] [-jobs 8]
 //	go run ./cmd/matrix -render          # re-render and judge the saved results
 package main
 
@@ -34,6 +36,7 @@ type config struct {
 	expect    string
 	timescale string
 	parallel  int
+	jobs      int
 	render    bool
 }
 
@@ -47,6 +50,7 @@ func main() {
 	flag.StringVar(&c.expect, "expect", "testdata/matrix/expected.txt", "expected-differences file")
 	flag.StringVar(&c.timescale, "timescale", "20", "IPCSUITE_TIMESCALE in the guests (TCG runs code 10 to 40 times slower)")
 	flag.IntVar(&c.parallel, "parallel", 2, "guests at once")
+	flag.IntVar(&c.jobs, "jobs", 8, "test binaries a guest runs at once (each in its own IPC namespace, as go test runs packages)")
 	flag.BoolVar(&c.render, "render", false, "only render and judge the results already in -out")
 	flag.Parse()
 	for _, name := range strings.FieldsFunc(kernelList, func(r rune) bool { return r == ',' || r == ' ' }) {
@@ -135,10 +139,12 @@ func runAll(ctx context.Context, c config) error {
 	}
 
 	initrd := filepath.Join(c.out, "bin", "initramfs.cpio")
-	if err := writeInitramfs(initrd, initPath, bins, c.timescale); err != nil {
+	jobs := max(c.jobs, 1)
+	if err := writeInitramfs(initrd, initPath, bins, c.timescale, jobs); err != nil {
 		return err
 	}
-	limit := time.Duration(len(bins))*guestTimeout + 2*time.Minute
+	rounds := (len(bins) + jobs - 1) / jobs // of binaries at once
+	limit := time.Duration(rounds)*guestTimeout + 2*time.Minute
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(c.parallel, 1))
 	errs := make(chan error, len(fetched))
@@ -151,7 +157,6 @@ func runAll(ctx context.Context, c config) error {
 			logf("booting %s (%s %s)", k.Label, k.Package, k.Version)
 			console := filepath.Join(c.out, fileName(k.Label)+".console.log")
 			r := inGuest(ctx, k.Label, k.Path, k.Package+" "+k.Version, initrd, console, limit, logf)
-			logf("%s done in %v", k.Label, r.Elapsed.Round(time.Second))
 			errs <- save(ctx, c.out, r)
 		})
 	}
@@ -166,8 +171,8 @@ func runAll(ctx context.Context, c config) error {
 	return nil
 }
 
-func writeInitramfs(path, initPath string, bins []guest.Binary, timescale string) error {
-	plan := vmproto.Plan{Env: []string{"IPCSUITE_TIMESCALE=" + timescale}}
+func writeInitramfs(path, initPath string, bins []guest.Binary, timescale string, jobs int) error {
+	plan := vmproto.Plan{Env: []string{"IPCSUITE_TIMESCALE=" + timescale}, Parallel: jobs}
 	for _, b := range bins {
 		plan.Runs = append(plan.Runs, vmproto.Run{
 			Pkg: b.Pkg, Path: guest.GuestBinary(b.Pkg), Dir: guest.GuestDir(b.Pkg),

@@ -8,11 +8,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -56,15 +58,46 @@ func run() error {
 		return err
 	}
 	defer drain(port)
-	fmt.Fprintf(os.Stderr, "vminit: kernel %s, %d binaries\n", release(), len(plan.Runs))
-	for _, r := range plan.Runs {
-		port.WriteString(vmproto.Begin(r.Pkg))
-		code := runBinary(r, plan.Env, port)
-		port.WriteString(vmproto.End(r.Pkg, code))
-		fmt.Fprintf(os.Stderr, "vminit: %s exit %d\n", r.Pkg, code)
-	}
+	fmt.Fprintf(os.Stderr, "vminit: kernel %s, %d binaries, %d at once\n", release(), len(plan.Runs), min(max(plan.Parallel, 1), len(plan.Runs)))
+	runAll(plan, port)
 	port.WriteString(vmproto.Done)
 	return nil
+}
+
+// runAll runs the plan's binaries, plan.Parallel at a time, in the plan's
+// order. One at a time, a binary's output goes to the port as it comes;
+// several at a time, it is held until the binary ends and then sent whole
+// between its frames.
+func runAll(plan vmproto.Plan, port *os.File) {
+	if plan.Parallel <= 1 {
+		for _, r := range plan.Runs {
+			port.WriteString(vmproto.Begin(r.Pkg))
+			code, elapsed := runBinary(r, plan.Env, port)
+			port.WriteString(vmproto.End(r.Pkg, code, elapsed))
+		}
+		return
+	}
+	var mu sync.Mutex // one binary's frames and output at a time on the port
+	runs := make(chan vmproto.Run)
+	var wg sync.WaitGroup
+	for range min(plan.Parallel, len(plan.Runs)) {
+		wg.Go(func() {
+			for r := range runs {
+				var out bytes.Buffer
+				code, elapsed := runBinary(r, plan.Env, &out)
+				mu.Lock()
+				port.WriteString(vmproto.Begin(r.Pkg))
+				port.Write(out.Bytes())
+				port.WriteString(vmproto.End(r.Pkg, code, elapsed))
+				mu.Unlock()
+			}
+		})
+	}
+	for _, r := range plan.Runs {
+		runs <- r
+	}
+	close(runs)
+	wg.Wait()
 }
 
 func release() string {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 
@@ -93,31 +95,70 @@ func drain(port *os.File) {
 	}
 }
 
-// runBinary runs one test binary with its output on the port and returns
-// its exit status, or -1 if it could not start or died of a signal.
-func runBinary(r vmproto.Run, env []string, port *os.File) int {
+// runBinary runs one test binary with its output on out and returns its
+// exit status, or -1 if it could not start or died of a signal, and how
+// long it ran.
+func runBinary(r vmproto.Run, env []string, out io.Writer) (int, time.Duration) {
 	cmd := exec.Command(r.Path, r.Args...)
 	cmd.Dir = r.Dir
 	cmd.Env = append([]string{"PATH=/bin", "HOME=/tmp", "TMPDIR=/tmp"}, env...)
-	cmd.Stdout, cmd.Stderr = port, port
+	cmd.Stdout, cmd.Stderr = out, out
+	// Output into a buffer goes through a pipe that a stray process of
+	// the binary's could hold open after the binary ended.
+	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
-	err := cmd.Run()
-	reapOrphans()
-	fmt.Fprintf(os.Stderr, "vminit: %s took %v\n", r.Pkg, time.Since(start).Round(time.Millisecond))
+	err := children.start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+		children.ended()
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(os.Stderr, "vminit: %s took %v\n", r.Pkg, elapsed.Round(time.Millisecond))
 	if cmd.ProcessState == nil {
-		fmt.Fprintf(port, "vminit: %v\n", err)
-		return -1
+		fmt.Fprintf(out, "vminit: %v\n", err)
+		return -1, elapsed
 	}
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		fmt.Fprintf(port, "vminit: %s killed by %v\n", r.Pkg, ws.Signal())
-		return -1
+		fmt.Fprintf(out, "vminit: %s killed by %v\n", r.Pkg, ws.Signal())
+		return -1, elapsed
 	}
-	return cmd.ProcessState.ExitCode()
+	fmt.Fprintf(os.Stderr, "vminit: %s exit %d\n", r.Pkg, cmd.ProcessState.ExitCode())
+	return cmd.ProcessState.ExitCode(), elapsed
 }
 
-// reapOrphans collects processes that the test binary's peers left to pid
-// 1. It runs only between binaries, so it never takes a status that an
+// children counts the test binaries running, so that orphans are reaped
+// only while none is: a wait for any child could take the status that an
 // exec.Cmd is waiting for.
+var children binaries
+
+type binaries struct {
+	sync.Mutex
+	running int
+}
+
+// start starts cmd, a test binary.
+func (b *binaries) start(cmd *exec.Cmd) error {
+	b.Lock()
+	defer b.Unlock()
+	err := cmd.Start()
+	if err == nil {
+		b.running++
+	}
+	return err
+}
+
+// ended records that a binary started with start has been waited for,
+// and reaps orphans if none runs now.
+func (b *binaries) ended() {
+	b.Lock()
+	defer b.Unlock()
+	if b.running--; b.running == 0 {
+		reapOrphans()
+	}
+}
+
+// reapOrphans collects processes that the test binaries' peers left to
+// pid 1.
 func reapOrphans() {
 	for {
 		pid, err := unix.Wait4(-1, nil, unix.WNOHANG, nil)

@@ -69,6 +69,9 @@ type Peer struct {
 	stderr lockedBuffer
 	done   chan struct{}
 	exit   Exit
+	// silent: RequireSilent showed the peer blocked, so its next line or
+	// its exit is a wake-up the test is waiting for (WakeBound at most).
+	silent bool
 }
 
 // Grace is how long a peer that outlived its deadline gets to print its
@@ -239,16 +242,34 @@ func (p *Peer) exited() bool {
 // Done is closed once the peer has exited and been reaped.
 func (p *Peer) Done() <-chan struct{} { return p.done }
 
-// Wait waits for the peer to end, within the test's deadline.
+// Wait waits for the peer to end, within the test's deadline, or within
+// WakeBound if RequireSilent showed it blocked since it last said a line.
 func (p *Peer) Wait(t testing.TB) Exit {
 	t.Helper()
 	select {
 	case <-p.done:
+		p.silent = false
 		return p.exit
-	case <-time.After(time.Until(sys.Deadline(t))):
-		t.Fatalf("peer %s (pid %d) still running at the deadline", p.Role, p.Pid)
+	case <-time.After(time.Until(p.limit(t))):
+		t.Fatalf("peer %s (pid %d) still running %s", p.Role, p.Pid, p.late())
 		return Exit{}
 	}
+}
+
+// limit is when a wait for the peer's next line or exit gives up.
+func (p *Peer) limit(t testing.TB) time.Time {
+	if p.silent {
+		return sys.WakeLimit(t)
+	}
+	return sys.Deadline(t)
+}
+
+// late says which limit a wait for the peer passed.
+func (p *Peer) late() string {
+	if p.silent {
+		return fmt.Sprintf("%v after it was shown blocked and should have been woken", sys.WakeBound())
+	}
+	return "at the deadline"
 }
 
 // RequireExit waits for the peer and fails unless it exited with code.
@@ -291,12 +312,14 @@ func (p *Peer) Expect(t testing.TB, want string) {
 }
 
 // Next returns the next line the peer sent with Tell, within the test's
-// deadline. A peer that exits first fails the test with its exit status.
+// deadline, or within WakeBound if RequireSilent showed the peer blocked
+// since its last line. A peer that exits first fails the test with its exit
+// status.
 func (p *Peer) Next(t testing.TB) string {
 	t.Helper()
-	line, ok := p.NextWithin(t, time.Until(sys.Deadline(t)))
+	line, ok := p.NextWithin(t, time.Until(p.limit(t)))
 	if !ok {
-		t.Fatalf("peer %s said nothing before the deadline", p.Role)
+		t.Fatalf("peer %s said nothing %s", p.Role, p.late())
 	}
 	return line
 }
@@ -314,6 +337,7 @@ func (p *Peer) NextWithin(t testing.TB, d time.Duration) (line string, ok bool) 
 		if i := bytes.IndexByte(p.ctlBuf, '\n'); i >= 0 {
 			line := string(p.ctlBuf[:i])
 			p.ctlBuf = p.ctlBuf[i+1:]
+			p.silent = false
 			return line, true
 		}
 		left := time.Until(until)
@@ -355,7 +379,9 @@ func (b *lockedBuffer) String() string {
 }
 
 // RequireSilent fails the test if the peer says a line or exits within
-// BlockBound: the way to show that a call inside the peer blocks.
+// BlockBound: the way to show that a call inside the peer blocks. The
+// peer's next line or exit is then a wake-up: Next and Wait wait WakeBound
+// for it.
 func (p *Peer) RequireSilent(t testing.TB, what string) {
 	t.Helper()
 	if len(p.ctlBuf) > 0 {
@@ -368,6 +394,7 @@ func (p *Peer) RequireSilent(t testing.TB, what string) {
 	if rev != 0 {
 		t.Fatalf("%s: peer %s went on (said %q) within %v; want it blocked", what, p.Role, p.Next(t), sys.BlockBound())
 	}
+	p.silent = true
 }
 
 // Ask sends the peer one command line and returns its one-line answer: the

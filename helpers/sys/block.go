@@ -44,11 +44,29 @@ func Deadline(t testing.TB) time.Time {
 // blocked, which would hide nothing but cost time.
 func BlockBound() time.Duration { return Scale(100 * time.Millisecond) }
 
+// WakeBound is how long a wait for an expected wake-up lasts: a call shown
+// blocked, once the test has done what must release it, returns in
+// microseconds, so one that has not returned by then never will. It keeps
+// the cost of a missing wake-up (a kernel that does not deliver one) to
+// seconds rather than the test's whole deadline.
+func WakeBound() time.Duration { return Scale(5 * time.Second) }
+
+// WakeLimit is when a wait for an expected wake-up gives up: WakeBound
+// from now, and never after the deadline.
+func WakeLimit(t testing.TB) time.Time {
+	limit, deadline := time.Now().Add(WakeBound()), Deadline(t)
+	if deadline.Before(limit) {
+		return deadline
+	}
+	return limit
+}
+
 // Pending is a call running on its own goroutine (and, while it blocks in
 // the kernel, its own OS thread).
 type Pending[T any] struct {
-	what string
-	done chan T
+	what    string
+	done    chan T
+	blocked bool // shown blocked: Wait waits for a wake-up
 }
 
 // Start runs op in the background.
@@ -59,6 +77,7 @@ func Start[T any](what string, op func() T) *Pending[T] {
 }
 
 // RequireBlocked fails the test if the call returns within BlockBound.
+// From then on Wait waits for a wake-up: WakeBound at most.
 func (p *Pending[T]) RequireBlocked(t testing.TB) {
 	t.Helper()
 	select {
@@ -66,17 +85,26 @@ func (p *Pending[T]) RequireBlocked(t testing.TB) {
 		p.done <- v
 		t.Fatalf("%s returned %v at once; want it to block", p.what, v)
 	case <-time.After(BlockBound()):
+		p.blocked = true
 	}
 }
 
 // Wait returns the call's result, failing the test if it has not returned
-// by the deadline.
+// by the deadline or, for a call shown blocked, within WakeBound: the test
+// has released it before waiting.
 func (p *Pending[T]) Wait(t testing.TB) T {
 	t.Helper()
+	limit := Deadline(t)
+	if p.blocked {
+		limit = WakeLimit(t)
+	}
 	select {
 	case v := <-p.done:
 		return v
-	case <-time.After(time.Until(Deadline(t))):
+	case <-time.After(time.Until(limit)):
+		if p.blocked {
+			t.Fatalf("%s, shown blocked, still blocked %v after it should have been woken", p.what, WakeBound())
+		}
 		t.Fatalf("%s still blocked at the deadline", p.what)
 		var zero T
 		return zero
@@ -85,7 +113,7 @@ func (p *Pending[T]) Wait(t testing.TB) T {
 
 // Blocks proves that op blocks: it starts op, shows it has not returned
 // after BlockBound, runs unblock, and returns op's result, which must come
-// before the deadline.
+// within WakeBound.
 func Blocks[T any](t testing.TB, what string, op func() T, unblock func()) T {
 	t.Helper()
 	p := Start(what, op)

@@ -41,7 +41,7 @@ func PingPong(b *testing.B, tr Transport, size int, place Placement) {
 	if tr.Spins && place.Self == place.Peer {
 		b.Skipf("%s spins: two spinners on one CPU starve each other", tr.Name)
 	}
-	ep, peer := startEcho(b, tr, &place.Peer, modeFixed, size)
+	ep, peer := startEcho(b, tr, &place.Peer, modeFixed, size, 0)
 	unpin, err := sys.Pin(place.Self)
 	if err != nil {
 		b.Fatalf("pin to cpu %d: %v", place.Self, err)

@@ -5,7 +5,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -33,19 +36,65 @@ func Contract(t *testing.T, tr Transport) {
 	t.Run("PeerDies", func(t *testing.T) { contractPeerDies(t, tr, place) })
 }
 
-// integritySizes lists the message sizes of the integrity sweep: every size
-// from 1 to max; in -short mode (slow machines, emulated kernels) every size
-// up to 8 KiB, which covers PIPE_BUF and a page either side, then every
-// 509th (a prime, so the sizes fall at every offset within a page) and max.
-func integritySizes(max int, short bool) []int {
-	var sizes []int
-	for size := 1; size <= max; size++ {
-		if !short || size <= 8192 || size%509 == 0 || size == max {
-			sizes = append(sizes, size)
+// integritySizes lists the message sizes of the integrity sweep, smallest
+// first. The full sweep takes every size from 1 to max. The short sweep
+// (slow machines, emulated kernels) takes the sizes where a transport's
+// handling changes, each with the sizes on either side: every size up to
+// two cache lines (headers, the checksum, the first lines), around every
+// power of two (cache lines, PIPE_BUF, pages and runs of pages), every
+// multiple of a page and max, around each of those less a header word
+// (where the data ends on the boundary in a transport that puts a header
+// before it, as SysV messages and shared-memory cells do), and a few sizes
+// drawn at random from seed. Both ends compute the list.
+func integritySizes(max int, short bool, seed uint64) []int {
+	if !short {
+		sizes := make([]int, max)
+		for i := range sizes {
+			sizes[i] = i + 1
+		}
+		return sizes
+	}
+	in := map[int]bool{}
+	add := func(size int) {
+		if size >= 1 && size <= max {
+			in[size] = true
 		}
 	}
-	return sizes
+	around := func(boundary int) {
+		for _, b := range []int{boundary, boundary - headerWord} {
+			add(b - 1)
+			add(b)
+			add(b + 1)
+		}
+	}
+	for size := 1; size <= 2*cacheLine; size++ {
+		add(size)
+	}
+	for p := 1; p <= max; p *= 2 {
+		around(p)
+	}
+	page := os.Getpagesize()
+	for m := page; m <= max; m += page {
+		around(m)
+	}
+	around(max)
+	rng := rand.New(rand.NewPCG(seed, ^seed))
+	for range randomSizes {
+		add(1 + rng.IntN(max))
+	}
+	return slices.Sorted(maps.Keys(in))
 }
+
+const (
+	// cacheLine is the size of a cache line on the machines the suite
+	// runs on (amd64, arm64).
+	cacheLine = 64
+	// headerWord is the header a transport may put before a message's
+	// data in the same buffer (a SysV message's mtype, a cell's length).
+	headerWord = 8
+	// randomSizes is how many sizes the short sweep draws at random.
+	randomSizes = 16
+)
 
 // checksummed fills p with random bytes, taken at a random offset of a
 // pool of random bytes (generating gigabytes afresh would dominate the
@@ -81,41 +130,58 @@ func seqOf(p []byte) uint64 {
 
 func contractIntegrity(t *testing.T, tr Transport, place Placement) {
 	seed := uint64(time.Now().UnixNano())
-	sizes, mode := integritySizes(tr.MaxSize, testing.Short()), modeSizes
+	sizes, mode := integritySizes(tr.MaxSize, testing.Short(), seed), modeSizes
 	if testing.Short() {
 		mode = modeShort
 	}
-	t.Logf("payload seed %d, %d sizes from 1 to %d", seed, len(sizes), tr.MaxSize)
+	t.Logf("seed %d (payloads and random sizes), %d sizes from 1 to %d", seed, len(sizes), tr.MaxSize)
 	rng := rand.New(rand.NewPCG(seed, seed))
-	ep, peer := startEcho(t, tr, &place.Peer, mode, tr.MaxSize)
+	ep, peer := startEcho(t, tr, &place.Peer, mode, tr.MaxSize, seed)
 	err := sys.Start("integrity sweep", func() error {
 		if unpin, err := sys.Pin(place.Self); err == nil {
 			defer unpin()
 		}
-		pool := make([]byte, 2*tr.MaxSize)
-		for i := range pool {
-			pool[i] = byte(rng.Uint32())
-		}
-		sent := make([]byte, tr.MaxSize)
-		got := make([]byte, tr.MaxSize)
-		for _, size := range sizes {
-			checksummed(rng, pool, sent[:size])
-			if err := ep.Send(sent[:size]); err != nil {
-				return fmt.Errorf("send %d bytes: %s", size, sys.ErrnoName(err))
-			}
-			if err := ep.Recv(got[:size]); err != nil {
-				return fmt.Errorf("recv %d bytes: %s", size, sys.ErrnoName(err))
-			}
-			if !bytes.Equal(sent[:size], got[:size]) {
-				return fmt.Errorf("message of %d bytes came back changed", size)
-			}
-		}
-		return nil
+		return roundTripEach(ep, sizes, rng, tr.MaxSize)
 	}).Wait(t)
 	if err != nil {
 		t.Fatal(err)
 	}
 	peer.RequireExit(t, 0)
+}
+
+// roundTripEach sends one checksummed message of each size through ep and checks
+// that each comes back unchanged.
+func roundTripEach(ep Endpoint, sizes []int, rng *rand.Rand, maxSize int) error {
+	pool := make([]byte, 2*maxSize)
+	for i := range pool {
+		pool[i] = byte(rng.Uint32())
+	}
+	sent := make([]byte, maxSize)
+	got := make([]byte, maxSize)
+	for _, size := range sizes {
+		checksummed(rng, pool, sent[:size])
+		if err := ep.Send(sent[:size]); err != nil {
+			return fmt.Errorf("send %d bytes: %s", size, sys.ErrnoName(err))
+		}
+		if err := ep.Recv(got[:size]); err != nil {
+			return fmt.Errorf("recv %d bytes: %s", size, sys.ErrnoName(err))
+		}
+		if !bytes.Equal(sent[:size], got[:size]) {
+			return fmt.Errorf("message of %d bytes came back changed", size)
+		}
+	}
+	return nil
+}
+
+// orderCount is how many messages the order test streams. The short
+// stream still goes many times round every queue a transport keeps in its
+// own memory (a shared-memory ring, its batched index) and through several
+// of a pipe's page buffers.
+func orderCount(short bool) int {
+	if short {
+		return 2_000
+	}
+	return 100_000
 }
 
 // window is how many messages the order test keeps in flight, so that
@@ -154,11 +220,8 @@ func stream(ep Endpoint, count int) (int, error) {
 }
 
 func contractOrder(t *testing.T, tr Transport, place Placement) {
-	count := 100_000
-	if testing.Short() {
-		count = 10_000
-	}
-	ep, peer := startEcho(t, tr, &place.Peer, modeSeq, count)
+	count := orderCount(testing.Short())
+	ep, peer := startEcho(t, tr, &place.Peer, modeSeq, count, 0)
 	r := sys.Start("ordered stream", func() error {
 		if unpin, err := sys.Pin(place.Self); err == nil {
 			defer unpin()
@@ -174,7 +237,7 @@ func contractOrder(t *testing.T, tr Transport, place Placement) {
 
 func contractPeerDies(t *testing.T, tr Transport, place Placement) {
 	const lives = 1000
-	ep, peer := startEcho(t, tr, &place.Peer, modeSeq, lives)
+	ep, peer := startEcho(t, tr, &place.Peer, modeSeq, lives, 0)
 	type outcome struct {
 		got int
 		err error

@@ -87,19 +87,20 @@ func Transports() []Transport {
 
 func echoRole(tr Transport) string { return "echo/" + tr.Name }
 
-// Echo modes, passed as the peer's last two args: what to expect and echo.
+// Echo modes, passed as the peer's last three args with a count and a
+// seed: what to expect and echo.
 const (
 	modeFixed = "fixed" // messages of one size until the test closes
 	modeSizes = "sizes" // one message of each of integritySizes(n), checksummed
-	modeShort = "short" // the same with integritySizes(n) in -short mode
+	modeShort = "short" // the same with integritySizes(n, short, seed)
 	modeSeq   = "seq"   // sequence-numbered messages; exit after n
 )
 
 // StartEcho opens the transport and starts an echo peer in the given mode.
-func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int) (Endpoint, *proc.Peer) {
+func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int, seed uint64) (Endpoint, *proc.Peer) {
 	t.Helper()
 	ep, spec := tr.Open(t)
-	spec.Args = append(spec.Args, mode, strconv.Itoa(n))
+	spec.Args = append(spec.Args, mode, strconv.Itoa(n), strconv.FormatUint(seed, 10))
 	spec.CPU = cpu
 	p := proc.Spawn(t, echoRole(tr), spec)
 	t.Cleanup(func() { ep.Close() })
@@ -123,15 +124,19 @@ func startEcho(t testing.TB, tr Transport, cpu *int, mode string, n int) (Endpoi
 
 // echo is the peer's side of every transport: it sends back what it gets.
 func echo(tr Transport, args []string) int {
-	if len(args) < 2 {
-		proc.Fatalf("echo: want args ... mode n, got %q", args)
+	if len(args) < 3 {
+		proc.Fatalf("echo: want args ... mode n seed, got %q", args)
 	}
-	mode, n := args[len(args)-2], args[len(args)-1]
+	mode, n, s := args[len(args)-3], args[len(args)-2], args[len(args)-1]
 	count, err := strconv.Atoi(n)
 	if err != nil {
 		proc.Fatalf("echo: bad count %q", n)
 	}
-	ep, err := tr.Attach(args[:len(args)-2])
+	seed, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		proc.Fatalf("echo: bad seed %q", s)
+	}
+	ep, err := tr.Attach(args[:len(args)-3])
 	proc.Check(err, "attach "+tr.Name)
 	buf := make([]byte, max(tr.MaxSize, seqLen))
 	switch mode {
@@ -147,7 +152,7 @@ func echo(tr Transport, args []string) int {
 			proc.Check(ep.Send(msg), "echo send")
 		}
 	case modeSizes, modeShort:
-		for _, size := range integritySizes(count, mode == modeShort) {
+		for _, size := range integritySizes(count, mode == modeShort, seed) {
 			msg := buf[:size]
 			proc.Check(ep.Recv(msg), fmt.Sprintf("recv message of %d bytes", size))
 			if !checksumOK(msg) {

@@ -23,13 +23,14 @@ type Boot struct {
 	Limit   time.Duration
 }
 
-// Args is the qemu command line: 2 vCPUs, 512 MB, no display, no reboot
-// (a panic ends qemu instead of looping), the console on the first serial
-// port and the results, raw, on the second, which is qemu's stdout.
+// Args is the qemu command line: memory for several test binaries and
+// their peers at once, no display, no reboot (a panic ends qemu instead
+// of looping), the console on the first serial port and the results, raw,
+// on the second, which is qemu's stdout.
 func (b Boot) Args() []string {
 	return []string{
 		"-accel", "tcg,thread=multi", "-cpu", "max",
-		"-smp", "2", "-m", "512",
+		"-smp", "2", "-m", "1024",
 		"-nographic", "-no-reboot", "-monitor", "none", "-nic", "none",
 		"-kernel", b.Kernel, "-initrd", b.Initrd,
 		"-append", "console=ttyS0 panic=-1 quiet",

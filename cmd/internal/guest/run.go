@@ -16,7 +16,11 @@ type Result struct {
 	Segments []vmproto.Segment
 	Console  []byte
 	Elapsed  time.Duration
-	Err      error // the boot failed: qemu error, kernel trouble, or no Done frame
+	Err      error // qemu error, kernel trouble, or no Done frame
+	// Booted reports that the init got to running the plan (the first
+	// binary's frame arrived): an Err after that is the kernel's or the
+	// tests', not a failed boot.
+	Booted bool
 }
 
 // Run boots kernel with initrd, copying the results port to live (if not
@@ -33,6 +37,7 @@ func Run(ctx context.Context, kernel, initrd, console string, limit time.Duratio
 	r.Console, _ = os.ReadFile(console)
 	segs, done, perr := vmproto.Split(&raw)
 	r.Segments = segs
+	r.Booted = len(segs) > 0 || done
 	switch {
 	case err != nil:
 		r.Err = err
@@ -46,11 +51,12 @@ func Run(ctx context.Context, kernel, initrd, console string, limit time.Duratio
 	return r
 }
 
-// RunRetry is Run, once more if the boot failed: a single failure may be
-// the emulator's, two in a row are the kernel's.
+// RunRetry is Run, once more if the guest did not boot: a single failure
+// may be the emulator's, two in a row are the kernel's. A guest that
+// booted and then failed is not run again: the tests were under way.
 func RunRetry(ctx context.Context, kernel, initrd, console string, limit time.Duration, logf func(string, ...any)) Result {
 	r := Run(ctx, kernel, initrd, console, limit, nil)
-	if r.Err != nil && ctx.Err() == nil {
+	if r.Err != nil && !r.Booted && ctx.Err() == nil {
 		logf("%s: boot failed (%v); retrying once", kernel, r.Err)
 		os.Rename(console, console+".first")
 		r = Run(ctx, kernel, initrd, console, limit, nil)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 )
 
 // An Outcome is what one test did in one column.
@@ -40,6 +41,7 @@ type event struct {
 	Package string
 	Test    string
 	Output  string
+	Elapsed float64 // seconds, on a final event
 }
 
 // Reasons quote at most this many of a test's last output lines.
@@ -49,6 +51,13 @@ const reasonLines = 6
 // test that started and never finished, or a package whose binary never
 // printed its final line, counts as a failure.
 func Parse(r io.Reader) (map[string]Cell, error) {
+	cells, _, err := ParseTimed(r)
+	return cells, err
+}
+
+// ParseTimed is Parse that also returns how long each package's binary
+// ran, by package row, from the Elapsed of its final event.
+func ParseTimed(r io.Reader) (map[string]Cell, map[string]time.Duration, error) {
 	type state struct {
 		started, ended bool
 		cell           Cell
@@ -65,15 +74,17 @@ func Parse(r io.Reader) (map[string]Cell, error) {
 		}
 		return s
 	}
+	times := map[string]time.Duration{}
 	dec := json.NewDecoder(bufio.NewReader(r))
 	for {
 		var e event
 		if err := dec.Decode(&e); err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, fmt.Errorf("test2json stream: %v", err)
+			return nil, nil, fmt.Errorf("test2json stream: %v", err)
 		}
-		s := get(Row(e.Package, e.Test))
+		row := Row(e.Package, e.Test)
+		s := get(row)
 		switch e.Action {
 		case "start", "run":
 			s.started = true
@@ -82,6 +93,9 @@ func Parse(r io.Reader) (map[string]Cell, error) {
 		case "pass", "skip", "fail":
 			s.started, s.ended = true, true
 			s.cell.Outcome = map[string]Outcome{"pass": Pass, "skip": Skip, "fail": Fail}[e.Action]
+			if e.Test == "" && e.Elapsed > 0 {
+				times[row] = time.Duration(e.Elapsed * float64(time.Second))
+			}
 		}
 	}
 	cells := map[string]Cell{}
@@ -106,7 +120,7 @@ func Parse(r io.Reader) (map[string]Cell, error) {
 		}
 		cells[key] = c
 	}
-	return cells, nil
+	return cells, times, nil
 }
 
 // Row names a test as "<package> <Test/sub>", and the package's binary as

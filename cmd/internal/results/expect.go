@@ -94,9 +94,12 @@ func (e Expectation) coversAny(cols []Column) bool {
 
 // Exit codes of a matrix run.
 const (
-	ExitOK         = 0
-	ExitUnexpected = 1 // a failure or skip nobody explained, or an expected failure that passed
-	ExitBoot       = 3 // a guest did not boot, oopsed or died before its results were in
+	ExitOK = 0
+	// ExitUnexpected: a failure or skip nobody explained, an expected
+	// failure that passed, or a guest that booted and then oopsed, hung or
+	// died before its results were all in.
+	ExitUnexpected = 1
+	ExitBoot       = 3 // a guest did not boot, twice
 )
 
 // A Verdict is the judgement of a whole matrix.
@@ -143,6 +146,10 @@ func Judge(m Matrix, exps []Expectation) Verdict {
 		v.Code = ExitUnexpected
 	}
 	for _, col := range m.Columns {
+		if col.Trouble != "" {
+			v.Problems = append(v.Problems, fmt.Sprintf("%s: %s", col.Name, col.Trouble))
+			v.Code = max(v.Code, ExitUnexpected)
+		}
 		if col.Err != "" {
 			v.Problems = append(v.Problems, fmt.Sprintf("%s: %s", col.Name, col.Err))
 			v.Code = ExitBoot

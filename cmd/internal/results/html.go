@@ -28,7 +28,7 @@ td.missing { background: #f4f4f4; color: #999; }
 <h1>ipcsuite conformance matrix</h1>
 <p>Hover over a skip or a failure for its reason.</p>
 <ul>{{range .Columns}}
-<li><b>{{.Name}}</b>: {{.Detail}}; {{.Summary}}{{if .Err}} <span class="err">{{.Err}}</span>{{end}}</li>{{end}}
+<li><b>{{.Name}}</b>: {{.Detail}}; {{.Summary}}{{if .Trouble}} <span class="err">{{.Trouble}}</span>{{end}}{{if .Err}} <span class="err">{{.Err}}</span>{{end}}</li>{{end}}
 </ul>
 <table>
 <tr><th>test</th>{{range .Columns}}<th>{{.Name}}</th>{{end}}</tr>

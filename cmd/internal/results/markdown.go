@@ -3,7 +3,9 @@ package results
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
+	"time"
 )
 
 // Markdown writes the matrix as a markdown table. A skip or failure points
@@ -49,8 +51,10 @@ func Markdown(w io.Writer, m Matrix) error {
 	b.WriteString("\n")
 	for _, c := range m.Columns {
 		fmt.Fprintf(&b, "- **%s**: %s; %s", c.Name, mdEscape(c.Detail), c.Summary())
-		if c.Err != "" {
-			fmt.Fprintf(&b, "; **%s**", mdEscape(c.Err))
+		for _, e := range []string{c.Trouble, c.Err} {
+			if e != "" {
+				fmt.Fprintf(&b, "; **%s**", mdEscape(e))
+			}
 		}
 		b.WriteString("\n")
 	}
@@ -60,8 +64,57 @@ func Markdown(w io.Writer, m Matrix) error {
 	for i, note := range notes {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, mdEscape(note))
 	}
+	timeTable(&b, m)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// timeTable writes how long each package's binary ran in each column, and
+// each column as a whole, if any column has times.
+func timeTable(b *strings.Builder, m Matrix) {
+	var pkgs []string
+	seen := map[string]bool{}
+	for _, c := range m.Columns {
+		for row := range c.Times {
+			if !seen[row] {
+				seen[row] = true
+				pkgs = append(pkgs, row)
+			}
+		}
+	}
+	if len(pkgs) == 0 {
+		return
+	}
+	sort.Strings(pkgs)
+	b.WriteString("\n| time |")
+	for _, c := range m.Columns {
+		fmt.Fprintf(b, " %s |", c.Name)
+	}
+	b.WriteString("\n|---|")
+	for range m.Columns {
+		b.WriteString("---:|")
+	}
+	b.WriteString("\n")
+	for _, row := range pkgs {
+		fmt.Fprintf(b, "| %s |", mdEscape(row))
+		for _, c := range m.Columns {
+			fmt.Fprintf(b, " %s |", Seconds(c.Times[row]))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("| **column** |")
+	for _, c := range m.Columns {
+		fmt.Fprintf(b, " **%s** |", Seconds(c.Elapsed))
+	}
+	b.WriteString("\n")
+}
+
+// Seconds renders a duration as seconds with one decimal, or "-" for none.
+func Seconds(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }
 
 // mdEscape keeps a text from breaking the table or turning into markup.

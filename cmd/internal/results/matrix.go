@@ -1,13 +1,21 @@
 package results
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // A Column is one kernel (or the host, or gVisor).
 type Column struct {
 	Name   string          // host, 5.10, 6.1, 6.12, 7.x, gVisor
 	Detail string          // what ran there, e.g. the kernel release
 	Cells  map[string]Cell // by row
-	Err    string          // why the column has no or partial results (boot failure, oops)
+	Err    string          // the guest did not boot: the column has no results
+	// Trouble says why a guest that booted ended before its results were
+	// all in: the kernel oopsed or panicked, or the guest hung.
+	Trouble string
+	Times   map[string]time.Duration // how long each package's binary ran, by package row
+	Elapsed time.Duration            // the whole column, a guest's boot included
 }
 
 // A Matrix is the table: the union of every column's rows.

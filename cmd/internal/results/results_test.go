@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -108,8 +109,10 @@ func sample(t *testing.T) Matrix {
 		"run TestB", "output TestB     b.go:1: needs Linux 5.14 | newer <5.14> & *bold*", "skip TestB",
 		"run TestC", "output TestC     c.go:2: got \"EINVAL\"", "fail TestC", "fail -"))
 	return New([]Column{
-		{Name: "host", Detail: "Linux 6.18", Cells: host},
-		{Name: "5.10", Detail: "Linux 5.10.0-32-cloud-amd64", Cells: old},
+		{Name: "host", Detail: "Linux 6.18", Cells: host,
+			Times: map[string]time.Duration{"mechanisms/pipe": 1500 * time.Millisecond}, Elapsed: 2 * time.Second},
+		{Name: "5.10", Detail: "Linux 5.10.0-32-cloud-amd64", Cells: old,
+			Times: map[string]time.Duration{"mechanisms/pipe": 31 * time.Second}, Elapsed: 40 * time.Second},
 		{Name: "6.1", Detail: "linux-image-6.1.0-50-cloud-amd64", Err: "boot failed twice: kernel trouble: Oops: 0000"},
 	})
 }
@@ -188,6 +191,19 @@ func TestJudgeExitCodes(t *testing.T) {
 	}
 	if v := Judge(sample(t), exps(explained)); v.Code != ExitBoot {
 		t.Errorf("boot failure: exit %d, want %d", v.Code, ExitBoot)
+	}
+	m.Columns[1].Trouble = "the guest died after booting: kernel trouble: Oops: 0000"
+	if v := Judge(m, exps(explained)); v.Code != ExitUnexpected {
+		t.Errorf("a guest that died after booting: exit %d, want %d", v.Code, ExitUnexpected)
+	}
+}
+
+func TestParseTimedTakesEachPackagesElapsed(t *testing.T) {
+	s := stream("start -", "run TestA", "pass TestA", "pass -")
+	s = strings.Replace(s, `"Action":"pass","Package":"`+pkg+`","Test":"",`, `"Action":"pass","Package":"`+pkg+`","Test":"","Elapsed":12.5,`, 1)
+	_, times, err := ParseTimed(strings.NewReader(s))
+	if err != nil || len(times) != 1 || times["mechanisms/pipe"] != 12500*time.Millisecond {
+		t.Errorf("times %v, %v; want mechanisms/pipe 12.5s", times, err)
 	}
 }
 

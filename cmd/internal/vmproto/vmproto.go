@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // PlanPath is where the plan sits in the initramfs.
@@ -19,6 +20,10 @@ const PlanPath = "/ipcsuite/plan.json"
 type Plan struct {
 	Env  []string // added to every binary's environment, e.g. IPCSUITE_TIMESCALE=20
 	Runs []Run
+	// Parallel is how many binaries run at once. Above one, each binary's
+	// output is held until it ends and then sent whole, so that frames
+	// never interleave; otherwise it goes out as it comes.
+	Parallel int
 }
 
 // A Run is one test binary.
@@ -38,9 +43,9 @@ const marker = "@@ipcsuite "
 func Begin(pkg string) string { return "\n" + marker + "begin " + pkg + "\n" }
 
 // End closes it with the binary's exit status (-1 if it could not start or
-// was killed by a signal).
-func End(pkg string, code int) string {
-	return "\n" + marker + "end " + pkg + " " + strconv.Itoa(code) + "\n"
+// was killed by a signal) and how long it ran.
+func End(pkg string, code int, elapsed time.Duration) string {
+	return "\n" + marker + "end " + pkg + " " + strconv.Itoa(code) + " " + elapsed.String() + "\n"
 }
 
 // Done is the init's last line before power-off.
@@ -48,10 +53,11 @@ const Done = "\n" + marker + "done\n"
 
 // A Segment is one binary's output as the host received it.
 type Segment struct {
-	Pkg    string
-	Output []byte
-	Ended  bool // the End frame arrived
-	Exit   int  // valid when Ended
+	Pkg     string
+	Output  []byte
+	Ended   bool          // the End frame arrived
+	Exit    int           // valid when Ended
+	Elapsed time.Duration // valid when Ended
 }
 
 // Split cuts the results port's stream into segments. done reports whether
@@ -75,12 +81,13 @@ func Split(r io.Reader) (segs []Segment, done bool, err error) {
 		case len(f) == 2 && f[0] == "begin":
 			segs = append(segs, Segment{Pkg: f[1]})
 			cur = &segs[len(segs)-1]
-		case len(f) == 3 && f[0] == "end" && cur != nil && cur.Pkg == f[1]:
+		case len(f) == 4 && f[0] == "end" && cur != nil && cur.Pkg == f[1]:
 			code, cerr := strconv.Atoi(f[2])
-			if cerr != nil {
+			elapsed, derr := time.ParseDuration(f[3])
+			if cerr != nil || derr != nil {
 				return segs, false, fmt.Errorf("bad end frame %q", line)
 			}
-			cur.Ended, cur.Exit = true, code
+			cur.Ended, cur.Exit, cur.Elapsed = true, code, elapsed
 			cur.Output = bytes.TrimSuffix(cur.Output, []byte("\n")) // the frame's own newline
 			cur = nil
 		case len(f) == 1 && f[0] == "done":
