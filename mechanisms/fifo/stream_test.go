@@ -15,7 +15,7 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
-// The shared stream pieces (helpers/stream.go), here opening the FIFO by
+// The shared stream pieces (helpers/stream), here opening the FIFO by
 // path=P rather than getting an inherited fd.
 func init() {
 	proc.Register("record-writer", stream.RecordWriter)
