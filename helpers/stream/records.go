@@ -18,13 +18,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -253,17 +251,17 @@ func SigpipeWriter(args []string) int {
 	case "stdout":
 		proc.Check(unix.Dup3(fd, 1, 0), "dup3 onto fd 1")
 	case "default":
-		if !sigactionKnown {
+		if !sys.SigactionKnown {
 			proc.Tell("unsupported")
 			return 0
 		}
 		proc.Check(sys.DefaultSignal(unix.SIGPIPE), "rt_sigaction(SIGPIPE, SIG_DFL)")
-		if h := sigHandler(unix.SIGPIPE); h != sigDfl {
+		if h := sigHandler(unix.SIGPIPE); h != sys.SigDfl {
 			proc.Fatalf("SIGPIPE's handler is %#x after SIG_DFL", h)
 		}
 	case "ignore":
 		signal.Ignore(unix.SIGPIPE)
-		if h := sigHandler(unix.SIGPIPE); sigactionKnown && h != sigIgn {
+		if h := sigHandler(unix.SIGPIPE); sys.SigactionKnown && h != sys.SigIgn {
 			proc.Fatalf("signal.Ignore left SIGPIPE's handler at %#x, not SIG_IGN", h)
 		}
 	case "catch":
@@ -320,30 +318,14 @@ func sigpipeSeen(caught chan os.Signal) string {
 	}
 }
 
-// sigactionKnown tells whether sigHandler and DefaultSignal know this
-// architecture's kernel struct sigaction (handler, flags, restorer, mask).
-const sigactionKnown = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"
-
-// The kernel's handler values for the default action and for ignoring.
-const (
-	sigDfl = 0
-	sigIgn = 1
-)
-
-// sigHandler returns sig's handler as the kernel holds it (sigDfl, sigIgn
-// or a function's address), read with rt_sigaction: the SigIgn and SigCgt
-// lines of /proc/self/status say the same, but gVisor has none. Meaningful
-// only where sigactionKnown.
+// sigHandler returns sig's handler as the kernel holds it (sys.SigDfl,
+// sys.SigIgn or a function's address).
 func sigHandler(sig syscall.Signal) uintptr {
-	var old struct {
-		handler, flags, restorer uintptr
-		mask                     uint64
+	h, err := sys.SignalHandler(sig)
+	if err != nil {
+		proc.Fatalf("rt_sigaction(%s) to read it: %s", unix.SignalName(sig), sys.ErrnoName(err))
 	}
-	_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
-	if errno != 0 {
-		proc.Fatalf("rt_sigaction(%s) to read it: %s", unix.SignalName(sig), sys.ErrnoName(errno))
-	}
-	return old.handler
+	return h
 }
 
 // RequireIntactRecords runs the RecordWriter peers (each waiting for

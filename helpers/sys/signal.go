@@ -1,23 +1,46 @@
 package sys
 
 import (
+	"runtime"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
+// kernelSigaction is the kernel's struct sigaction on amd64 and arm64:
+// handler, flags, restorer, mask (not libc's layout).
+type kernelSigaction struct {
+	handler, flags, restorer uintptr
+	mask                     uint64
+}
+
+// SigactionKnown tells whether this architecture's kernel struct
+// sigaction is the one DefaultSignal and SignalHandler use.
+const SigactionKnown = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"
+
+// Handlers as the kernel holds them.
+const (
+	SigDfl uintptr = 0
+	SigIgn uintptr = 1
+)
+
 // DefaultSignal sets sig's disposition to SIG_DFL behind the Go runtime's
 // back, for peers that must die of a signal the runtime would otherwise
 // handle (SIGPIPE on fds other than 1 and 2 becomes EPIPE; SIGSEGV becomes
 // a panic and exit code 2). signal.Reset does not do this: it restores the
-// runtime's own handler. The struct is the kernel's sigaction on amd64 and
-// arm64: handler, flags, restorer, mask.
+// runtime's own handler.
 func DefaultSignal(sig syscall.Signal) error {
-	act := struct {
-		handler, flags, restorer uintptr
-		mask                     uint64
-	}{handler: 0 /* SIG_DFL */}
+	act := kernelSigaction{handler: SigDfl}
 	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8)
 	return err
+}
+
+// SignalHandler returns sig's handler as the kernel holds it (SigDfl,
+// SigIgn or a function's address), read with rt_sigaction: /proc's SigIgn
+// and SigCgt lines are not on every kernel (gVisor has none).
+func SignalHandler(sig syscall.Signal) (uintptr, error) {
+	var old kernelSigaction
+	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8)
+	return old.handler, err
 }
