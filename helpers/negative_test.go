@@ -21,13 +21,8 @@ import (
 // the run and names the cause. A harness that passes broken tests proves
 // nothing about kernels.
 
-const envNegative = "IPCSUITE_NEGATIVE"
-
-// negative returns the control this process was started to run, if any.
-func negative() string { return os.Getenv(envNegative) }
-
 func init() {
-	switch negative() {
+	switch proc.Negative() {
 	case "unused-role":
 		proc.Register("never-spawned", func([]string) int { return 0 })
 	case "overlap":
@@ -35,52 +30,15 @@ func init() {
 	}
 }
 
-// runNegative runs this test binary with the named control and returns its
-// exit code and combined output.
-func runNegative(t *testing.T, control string, args ...string) (int, string) {
-	t.Helper()
-	if negative() != "" {
-		t.Skip("inside a negative control run")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, append([]string{"-test.v"}, args...)...)
-	cmd.Env = append(os.Environ(), envNegative+"="+control)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = sys.Scale(5e9)
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run negative control %s: %v", control, err)
-	}
-	return code, string(out)
-}
-
-func requireFailedWith(t *testing.T, code int, out string, wants ...string) {
-	t.Helper()
-	if code == 0 {
-		t.Fatalf("the run passed; want it to fail. Output:\n%s", out)
-	}
-	for _, want := range wants {
-		if !strings.Contains(out, want) {
-			t.Fatalf("output lacks %q:\n%s", want, out)
-		}
-	}
-}
-
 // Asserting end of file while another process still holds a write end is
 // wrong (seed 004, case 2): the test that does so must fail.
 func TestNegativeControlEOFWithWriterOpen(t *testing.T) {
-	code, out := runNegative(t, "eof", "-test.run=^TestBrokenEOFWhileWriterOpen$")
-	requireFailedWith(t, code, out, "--- FAIL: TestBrokenEOFWhileWriterOpen", "got EAGAIN, want 0 bytes (EOF)")
+	code, out := proc.RunNegative(t, "eof", "-test.run=^TestBrokenEOFWhileWriterOpen$")
+	proc.RequireFailedWith(t, code, out, "--- FAIL: TestBrokenEOFWhileWriterOpen", "got EAGAIN, want 0 bytes (EOF)")
 }
 
 func TestBrokenEOFWhileWriterOpen(t *testing.T) {
-	if negative() != "eof" {
+	if proc.Negative() != "eof" {
 		t.Skip("a deliberately wrong test, run only by TestNegativeControlEOFWithWriterOpen")
 	}
 	r, w := sys.Pipe(t, unix.O_NONBLOCK)
@@ -94,12 +52,12 @@ func TestBrokenEOFWhileWriterOpen(t *testing.T) {
 
 // A call that returns at once must not pass for a blocking one.
 func TestNegativeControlBlocks(t *testing.T) {
-	code, out := runNegative(t, "blocks", "-test.run=^TestBrokenBlocksClaim$")
-	requireFailedWith(t, code, out, "--- FAIL: TestBrokenBlocksClaim", "returned", "want it to block")
+	code, out := proc.RunNegative(t, "blocks", "-test.run=^TestBrokenBlocksClaim$")
+	proc.RequireFailedWith(t, code, out, "--- FAIL: TestBrokenBlocksClaim", "returned", "want it to block")
 }
 
 func TestBrokenBlocksClaim(t *testing.T) {
-	if negative() != "blocks" {
+	if proc.Negative() != "blocks" {
 		t.Skip("a deliberately wrong test, run only by TestNegativeControlBlocks")
 	}
 	r, w := sys.Pipe(t, 0)
@@ -110,7 +68,7 @@ func TestBrokenBlocksClaim(t *testing.T) {
 
 // Objects, files and processes left behind fail the run, by name.
 func TestNegativeControlLeakCheck(t *testing.T) {
-	code, out := runNegative(t, "leak", "-test.run=^TestDeliberateLeak$")
+	code, out := proc.RunNegative(t, "leak", "-test.run=^TestDeliberateLeak$")
 	// Remove what the child leaked on purpose: its shm, whose name carries
 	// its pid, and its child, which died with it. That child is handed to
 	// this process where this process is the init of its pid namespace (as
@@ -123,7 +81,7 @@ func TestNegativeControlLeakCheck(t *testing.T) {
 			reapIfChild(t, strings.TrimSpace(pid))
 		}
 	}
-	requireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+proc.Prefix, "leaked-fifo (p---------)", "child process")
+	proc.RequireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+proc.Prefix, "leaked-fifo (p---------)", "child process")
 }
 
 // reapIfChild waits for process pid if it is a child of this process.
@@ -143,7 +101,7 @@ func reapIfChild(t *testing.T, pid string) {
 }
 
 func TestDeliberateLeak(t *testing.T) {
-	if negative() != "leak" {
+	if proc.Negative() != "leak" {
 		t.Skip("a deliberate leak, run only by TestNegativeControlLeakCheck")
 	}
 	shm := filepath.Join("/dev/shm", proc.Name())
@@ -164,20 +122,20 @@ func TestDeliberateLeak(t *testing.T) {
 
 // A role that no test spawns is dead code and fails a full run.
 func TestNegativeControlUnusedRole(t *testing.T) {
-	code, out := runNegative(t, "unused-role")
-	requireFailedWith(t, code, out, "registered but never spawned: [never-spawned]")
+	code, out := proc.RunNegative(t, "unused-role")
+	proc.RequireFailedWith(t, code, out, "registered but never spawned: [never-spawned]")
 }
 
 // Writers that never run at the same time prove nothing about atomicity,
 // however intact their records: the overlap guard of RequireIntactRecords
 // must fail writers that take turns.
 func TestNegativeControlWritersTakingTurns(t *testing.T) {
-	code, out := runNegative(t, "overlap", "-test.run=^TestBrokenAtomicityWritersTakeTurns$")
-	requireFailedWith(t, code, out, "--- FAIL: TestBrokenAtomicityWritersTakeTurns", "the writers did not run at the same time")
+	code, out := proc.RunNegative(t, "overlap", "-test.run=^TestBrokenAtomicityWritersTakeTurns$")
+	proc.RequireFailedWith(t, code, out, "--- FAIL: TestBrokenAtomicityWritersTakeTurns", "the writers did not run at the same time")
 }
 
 func TestBrokenAtomicityWritersTakeTurns(t *testing.T) {
-	if negative() != "overlap" {
+	if proc.Negative() != "overlap" {
 		t.Skip("a deliberately wrong test, run only by TestNegativeControlWritersTakingTurns")
 	}
 	lock := filepath.Join(proc.Dir(t), "turn")

@@ -18,9 +18,9 @@ func TestNegativeControlMissingWakeUp(t *testing.T) {
 	scale := max(float64(sys.Scale(time.Second))/float64(time.Second)/20, 0.1)
 	t.Setenv("IPCSUITE_TIMESCALE", strconv.FormatFloat(scale, 'g', -1, 64))
 	start := time.Now()
-	code, out := runNegative(t, "wake", "-test.run=^TestBrokenWakeUp$")
+	code, out := proc.RunNegative(t, "wake", "-test.run=^TestBrokenWakeUp$")
 	t.Logf("the control failed after %v", time.Since(start))
-	requireFailedWith(t, code, out,
+	proc.RequireFailedWith(t, code, out,
 		"--- FAIL: TestBrokenWakeUp/call",
 		"read of an empty pipe, shown blocked, still blocked",
 		"--- FAIL: TestBrokenWakeUp/peer",
@@ -29,7 +29,7 @@ func TestNegativeControlMissingWakeUp(t *testing.T) {
 }
 
 func TestBrokenWakeUp(t *testing.T) {
-	if negative() != "wake" {
+	if proc.Negative() != "wake" {
 		t.Skip("a deliberately wrong test, run only by TestNegativeControlMissingWakeUp")
 	}
 	t.Run("call", func(t *testing.T) {
