@@ -88,7 +88,7 @@ func TestUnrelatedProcessesTalkThroughFIFOByName(t *testing.T) {
 	path := newFIFO(t, 0o600)
 	reader, writer := spawnPeer(t, proc.PeerSpec{}), spawnPeer(t, proc.PeerSpec{})
 	for _, p := range []fifoPeer{reader, writer} {
-		ppid, err := strconv.Atoi(p.do(t, "ppid"))
+		ppid, err := strconv.Atoi(p.Ask(t, "ppid"))
 		if err != nil || ppid != os.Getpid() {
 			t.Fatalf("peer %d: parent %d (%v), want the test process %d", p.Pid, ppid, err, os.Getpid())
 		}
@@ -100,13 +100,13 @@ func TestUnrelatedProcessesTalkThroughFIFOByName(t *testing.T) {
 	// Both opens block until the other arrives: start the reader's first.
 	reader.startOpen(t, path, "r")
 	writer.open(t, path, "w")
-	reader.Expect(t, "opened")
+	reader.Expect(t, "ok") // its open returned
 
-	writer.must(t, "write hello-by-name", "wrote 13")
+	writer.Must(t, "13", "write hello-by-name")
 	writer.Send(t, "exit")
 	writer.RequireExit(t, 0)
-	reader.must(t, "read 64", "hello-by-name")
-	reader.must(t, "read 64", "read 0") // the only writer has exited: EOF
+	reader.Must(t, "hello-by-name", "read 64")
+	reader.Must(t, "EOF", "read 64") // the only writer has exited
 	reader.Send(t, "exit")
 	reader.RequireExit(t, 0)
 }

@@ -19,7 +19,7 @@ func TestDataLivesOnlyWhileSomeProcessHoldsTheFIFOOpen(t *testing.T) {
 	r := mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
 	writer := spawnPeer(t, proc.PeerSpec{})
 	writer.open(t, path, "w")
-	writer.must(t, "write abc", "wrote 3")
+	writer.Must(t, "3", "write abc")
 
 	// The reader leaves, the writer stays: the data stays.
 	sys.Close(r)
@@ -28,7 +28,7 @@ func TestDataLivesOnlyWhileSomeProcessHoldsTheFIFOOpen(t *testing.T) {
 		t.Fatalf("reader reopened while the writer held the FIFO: %d bytes queued, want 3", n)
 	}
 	// The writer leaves, the reader stays: the data stays.
-	writer.must(t, "close", "closed")
+	writer.Must(t, "ok", "close")
 	if n := queued(t, r); n != 3 {
 		t.Fatalf("after the writer closed: %d bytes queued, want 3", n)
 	}
@@ -137,14 +137,14 @@ func TestUnlinkedFIFOKeepsWorkingForOpenFds(t *testing.T) {
 		t.Fatalf("fstat after unlink: nlink %d (%s), want 0", st.Nlink, sys.ErrnoName(err))
 	}
 
-	writer.must(t, "write after-unlink", "wrote 12")
+	writer.Must(t, "12", "write after-unlink")
 	mustRead(t, r, "after-unlink")
 
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatalf("mkfifo at the old path: %s", sys.ErrnoName(err))
 	}
-	writer.must(t, "try "+path+" w,nb", "ENXIO") // our reader is not the new FIFO's
-	writer.must(t, "write still", "wrote 5")
+	writer.Must(t, "ENXIO", "try %s w,nb", path) // our reader is not the new FIFO's
+	writer.Must(t, "5", "write still")
 	mustRead(t, r, "still")
 }
 
@@ -166,15 +166,15 @@ func TestPipeSizeIsSharedByOpenersAndResetWhenAllClose(t *testing.T) {
 	// A writer in another process fills the FIFO: it takes big bytes now.
 	writer := spawnPeer(t, proc.PeerSpec{})
 	writer.open(t, path, "w,nb")
-	writer.must(t, "fill 64 4096", "filled") // 256 KiB, and no one reads
+	writer.Must(t, "ok", "fill 64 4096") // 256 KiB, and no one reads
 	if n := queued(t, r); n != big {
 		t.Fatalf("queued after the writer filled it: %d, want %d", n, big)
 	}
-	if got := writer.do(t, "write x"); got != "EAGAIN" {
+	if got := writer.Ask(t, "write x"); got != "EAGAIN" {
 		t.Fatalf("nonblocking write into the full FIFO: %s, want EAGAIN", got)
 	}
 
-	writer.must(t, "close", "closed")
+	writer.Must(t, "ok", "close")
 	sys.Close(r)
 	r = mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
 	if got, err := unix.FcntlInt(uintptr(r), unix.F_GETPIPE_SZ, 0); err != nil || got != def {
@@ -199,12 +199,12 @@ func TestPollReaderHangsUpOnlyAfterAWriterHasLeft(t *testing.T) {
 		return rev
 	}, func() {
 		writer.open(t, path, "w")
-		writer.must(t, "write x", "wrote 1")
+		writer.Must(t, "1", "write x")
 	})
 	if rev != unix.POLLIN {
 		t.Fatalf("poll woken by a write: revents %#x, want POLLIN", rev)
 	}
-	writer.must(t, "close", "closed")
+	writer.Must(t, "ok", "close")
 	requireRevents(t, r, unix.POLLIN|unix.POLLHUP, "data left, writer gone")
 	mustRead(t, r, "x")
 	requireRevents(t, r, unix.POLLHUP, "empty, writer gone")

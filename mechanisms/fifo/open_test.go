@@ -21,9 +21,9 @@ func TestOpenForReadingBlocksUntilAWriterOpens(t *testing.T) {
 	sys.RequireKernelWait(t, reader.Pid, func() { reader.RequireSilent(t, "open for reading with no writer") }, partnerWait)
 
 	w := mustOpen(t, path, unix.O_WRONLY|unix.O_NONBLOCK)
-	reader.Expect(t, "opened")
+	reader.Expect(t, "ok") // its open returned
 	mustWrite(t, w, "hi")
-	reader.must(t, "read 8", "hi")
+	reader.Must(t, "hi", "read 8")
 }
 
 // A blocking open for writing waits until some process opens for reading;
@@ -45,7 +45,7 @@ func TestOpenForWritingBlocksUntilAReaderOpens(t *testing.T) {
 	}
 	w := sys.Own(t, r.N)
 	mustWrite(t, w, "hi")
-	reader.must(t, "read 8", "hi")
+	reader.Must(t, "hi", "read 8")
 }
 
 // With O_NONBLOCK, an open for reading returns at once without a writer,

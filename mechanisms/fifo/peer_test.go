@@ -2,6 +2,7 @@ package fifo
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -14,67 +15,67 @@ import (
 )
 
 // The "fifo" peer opens FIFOs by path and acts on its open fd one command at
-// a time, answering each with one line. Tests script one or several of them
-// around a FIFO, so that every open is a real process's open by name.
+// a time (Peer.Ask, Peer.Must), answering each with one line, errors
+// rendered as proc.Answer does. Tests script one or several of them around
+// a FIFO, so that every open is a real process's open by name.
+//
+//	open PATH FLAGS   open, keeping the fd; says "opening" first  -> ok | ERRNO
+//	try PATH FLAGS    open and close at once                      -> ok | ERRNO
+//	close             close the fd                                -> ok | ERRNO
+//	write TEXT        one write(2) of TEXT, one word              -> the count written | ERRNO
+//	read N            one read(2) into N bytes, N above 0         -> the text read | EOF | ERRNO
+//	fill COUNT SIZE   COUNT writes of SIZE bytes, all whole       -> ok | write I: its count | write I: ERRNO
+//	ppid              its parent's pid
+//	ids               its uid and gid, space-separated
+//	exit              exit 0 without closing: the kernel closes the fd
+//
+// FLAGS is r, w or rw, with ,nb for O_NONBLOCK.
 func init() { proc.Register("fifo", fifoRole) }
 
 func fifoRole([]string) int {
 	fd := -1
 	for {
-		cmd := strings.Fields(proc.Await())
-		arg := func(i int) string {
-			if i >= len(cmd) {
-				proc.Fatalf("command %q: missing argument %d", cmd, i)
-			}
-			return cmd[i]
-		}
-		num := func(i int) int {
-			n, err := strconv.Atoi(arg(i))
-			proc.Check(err, "command "+cmd[0])
-			return n
-		}
-		switch arg(0) {
-		case "open": // open PATH FLAGS: keeps the fd; says "opening" first
+		cmd := proc.AwaitCommand()
+		switch cmd[0] {
+		case "open":
 			proc.Tell("opening")
-			nfd, err := openFIFO(arg(1), openFlags(arg(2)))
-			if err != nil {
-				proc.Tell(sys.ErrnoName(err))
-				continue
+			nfd, err := openFIFO(cmd.Arg(1), openFlags(cmd.Arg(2)))
+			if err == nil {
+				if fd >= 0 {
+					unix.Close(fd)
+				}
+				fd = nfd
 			}
-			if fd >= 0 {
-				unix.Close(fd)
+			proc.Tell(proc.Answer(err))
+		case "try":
+			nfd, err := openFIFO(cmd.Arg(1), openFlags(cmd.Arg(2)))
+			if err == nil {
+				unix.Close(nfd)
 			}
-			fd = nfd
-			proc.Tell("opened")
-		case "try": // try PATH FLAGS: open and close at once
-			nfd, err := openFIFO(arg(1), openFlags(arg(2)))
-			if err != nil {
-				proc.Tell(sys.ErrnoName(err))
-				continue
-			}
-			unix.Close(nfd)
-			proc.Tell("ok")
+			proc.Tell(proc.Answer(err))
 		case "close":
-			proc.Check(unix.Close(fd), "close")
+			err := unix.Close(fd)
 			fd = -1
-			proc.Tell("closed")
-		case "write": // write TEXT: one write(2)
-			n, err := sys.Write(fd, []byte(arg(1)))
-			proc.Tell(result(n, err, "wrote"))
-		case "read": // read N: one read(2)
-			buf := make([]byte, num(1))
+			proc.Tell(proc.Answer(err))
+		case "write":
+			proc.Tell(proc.Value(sys.Write(fd, []byte(cmd.Arg(1)))))
+		case "read":
+			buf := make([]byte, cmd.Num(1))
 			n, err := sys.Read(fd, buf)
-			if err == nil && n > 0 {
-				proc.Tell(string(buf[:n]))
-				continue
+			if err == nil && n == 0 {
+				err = io.EOF
 			}
-			proc.Tell(result(n, err, "read"))
-		case "fill": // fill COUNT SIZE: COUNT writes of SIZE bytes, all whole
-			count, chunk := num(1), make([]byte, num(2))
-			answer := "filled"
+			if err != nil {
+				proc.Tell(proc.Answer(err))
+			} else {
+				proc.Tell(string(buf[:n]))
+			}
+		case "fill":
+			count, chunk := cmd.Num(1), make([]byte, cmd.Num(2))
+			answer := "ok"
 			for i := range count {
 				if n, err := sys.Write(fd, chunk); err != nil || n != len(chunk) {
-					answer = fmt.Sprintf("write %d: %s", i, result(n, err, "wrote"))
+					answer = fmt.Sprintf("write %d: %s", i, proc.Value(n, err))
 					break
 				}
 			}
@@ -83,20 +84,12 @@ func fifoRole([]string) int {
 			proc.Tell(strconv.Itoa(os.Getppid()))
 		case "ids":
 			proc.Tell(strconv.Itoa(os.Getuid()) + " " + strconv.Itoa(os.Getgid()))
-		case "exit": // exit without closing: the kernel closes the fd
+		case "exit":
 			return 0
 		default:
-			proc.Fatalf("unknown command %q", cmd)
+			proc.Fatalf("unknown command %q", strings.Join(cmd, " "))
 		}
 	}
-}
-
-// result renders a read or write for Tell: "wrote 3", "read 0", "EPIPE".
-func result(n int, err error, verb string) string {
-	if err != nil {
-		return sys.ErrnoName(err)
-	}
-	return verb + " " + strconv.Itoa(n)
 }
 
 // openFlags reads "r", "w" or "rw", with ",nb" for O_NONBLOCK.
@@ -120,21 +113,6 @@ func spawnPeer(t *testing.T, spec proc.PeerSpec) fifoPeer {
 	return fifoPeer{proc.Spawn(t, "fifo", spec)}
 }
 
-// do sends one command and returns the peer's answer.
-func (p fifoPeer) do(t *testing.T, cmd string) string {
-	t.Helper()
-	p.Send(t, cmd)
-	return p.Next(t)
-}
-
-// must sends one command and fails unless the answer is want.
-func (p fifoPeer) must(t *testing.T, cmd, want string) {
-	t.Helper()
-	if got := p.do(t, cmd); got != want {
-		t.Fatalf("peer %d: %q answered %q, want %q", p.Pid, cmd, got, want)
-	}
-}
-
 // startOpen has the peer start opening path; its answer comes later.
 func (p fifoPeer) startOpen(t *testing.T, path, flags string) {
 	t.Helper()
@@ -146,5 +124,5 @@ func (p fifoPeer) startOpen(t *testing.T, path, flags string) {
 func (p fifoPeer) open(t *testing.T, path, flags string) {
 	t.Helper()
 	p.startOpen(t, path, flags)
-	p.Expect(t, "opened")
+	p.Expect(t, "ok")
 }

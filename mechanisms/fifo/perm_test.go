@@ -41,10 +41,10 @@ func TestOtherUserOpenObeysFIFOMode(t *testing.T) {
 		{"0666 allows writing, then ENXIO without a reader", newFIFO(t, 0o666), 0o666, "w,nb", "ENXIO"},
 	}
 	other := spawnPeer(t, proc.PeerSpec{Credential: cred})
-	other.must(t, "ids", strconv.Itoa(sys.OtherUser)+" "+strconv.Itoa(sys.OtherUser))
+	other.Must(t, strconv.Itoa(sys.OtherUser)+" "+strconv.Itoa(sys.OtherUser), "ids")
 	for _, c := range cases {
 		t.Run(c.rule, func(t *testing.T) {
-			if got := other.do(t, "try "+c.path+" "+c.flags); got != c.want {
+			if got := other.Ask(t, "try %s %s", c.path, c.flags); got != c.want {
 				t.Errorf("uid %d opening a %#o FIFO owned by uid 0 with %s: %s, want %s",
 					sys.OtherUser, c.mode, c.flags, got, c.want)
 			}

@@ -1,7 +1,6 @@
 package fifo
 
 import (
-	"fmt"
 	"runtime"
 	"slices"
 	"strconv"
@@ -42,7 +41,7 @@ func TestReadSeesEOFOnlyAfterEveryWriterProcessCloses(t *testing.T) {
 	r := openReader(t, path)
 	writers := spawnWriters(t, path, 3)
 	for i, w := range writers {
-		w.must(t, fmt.Sprintf("write w%d", i), "wrote 2")
+		w.Must(t, "2", "write w%d", i)
 	}
 	for _, w := range writers[:2] {
 		w.Send(t, "exit")
@@ -56,7 +55,7 @@ func TestReadSeesEOFOnlyAfterEveryWriterProcessCloses(t *testing.T) {
 	last := writers[2]
 	got := sys.Blocks(t, "read of a drained FIFO with one writer still open",
 		sys.IO(func() (int, error) { return sys.Read(r, buf) }),
-		func() { last.must(t, "close", "closed") })
+		func() { last.Must(t, "ok", "close") })
 	if got.Err != nil || got.N != 0 {
 		t.Fatalf("read after the last writer closed: %s, want 0 bytes (end of file)", got)
 	}
@@ -126,7 +125,7 @@ func TestWriteWithNoReaderLeftRaisesSIGPIPE(t *testing.T) {
 		})
 	}
 	t.Run("under Go's own handler, the write fails with EPIPE", func(t *testing.T) {
-		goDefault.must(t, "write x", "EPIPE")
+		goDefault.Must(t, "EPIPE", "write x")
 	})
 	t.Run("no new writer without a reader", func(t *testing.T) {
 		_, err := openFIFO(path, unix.O_WRONLY|unix.O_NONBLOCK)

@@ -20,10 +20,11 @@ import (
 func init() { proc.Register("set-pipe-size", setPipeSizeRole) }
 
 // setPipeSizeRole tries F_SETPIPE_SZ with args[0] on PeerFD(0) and tells
-// "size N" or "err ERRNO".
+// the size it got or the errno's name (proc.Value).
 func setPipeSizeRole(args []string) int {
-	n, err := unix.FcntlInt(uintptr(proc.PeerFD(0)), unix.F_SETPIPE_SZ, atoi(args[0]))
-	proc.Tell(outcome("size", n, err))
+	size, err := strconv.Atoi(args[0])
+	proc.Check(err, "size")
+	proc.Tell(proc.Value(unix.FcntlInt(uintptr(proc.PeerFD(0)), unix.F_SETPIPE_SZ, size)))
 	return 0
 }
 
@@ -114,8 +115,8 @@ func TestSetPipeSizeAboveMaxNeedsCapSysResource(t *testing.T) {
 		size int
 		want string
 	}{
-		{"another user above the limit gets EPERM", maxSize + 1, "err EPERM"},
-		{"another user may set the limit itself", maxSize, fmt.Sprintf("size %d", maxSize)},
+		{"another user above the limit gets EPERM", maxSize + 1, "EPERM"},
+		{"another user may set the limit itself", maxSize, strconv.Itoa(maxSize)},
 	} {
 		t.Run(c.rule, func(t *testing.T) {
 			cred := sys.OtherUID(t)
@@ -257,5 +258,5 @@ func TestBlockingWriteOfCapacityPlusOneBlocksUntilReaderPeerDrains(t *testing.T)
 	if res != (sys.Result{N: capacity + 1}) {
 		t.Fatalf("write once the peer drained: got %s, want %d bytes", res, capacity+1)
 	}
-	p.Expect(t, fmt.Sprintf("drained %d ok", capacity+1))
+	p.Expect(t, "ok")
 }

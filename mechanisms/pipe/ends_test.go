@@ -185,7 +185,8 @@ func TestZeroLengthReadAndWriteReturnZeroAtOnce(t *testing.T) {
 }
 
 // findPipeRole looks through its fds for the pipe whose inode is args[0],
-// tells "found N", and writes "inherited" into the write end if it has one.
+// tells "found N", and writes "inherited" into the write end if it has one,
+// telling what the write returned (proc.Value).
 func findPipeRole(args []string) int {
 	want := "pipe:[" + args[0] + "]"
 	links, err := filepath.Glob("/proc/self/fd/*")
@@ -202,8 +203,7 @@ func findPipeRole(args []string) int {
 	}
 	proc.Tell(fmt.Sprintf("found %d", found))
 	if wfd >= 0 {
-		n, err := sys.Write(wfd, []byte("inherited"))
-		proc.Tell(outcome("wrote", n, err))
+		proc.Tell(proc.Value(sys.Write(wfd, []byte("inherited"))))
 	}
 	return 0
 }
@@ -237,7 +237,7 @@ func TestEndsWithoutCloexecSurviveExec(t *testing.T) {
 	setCloexec(t, hr, true)
 	setCloexec(t, hw, true)
 	p.Expect(t, "found 2")
-	p.Expect(t, "wrote 9")
+	p.Expect(t, "9")
 	p.RequireExit(t, 0)
 	requireRead(t, r, 100, "inherited")
 }
@@ -285,9 +285,8 @@ func emfileRole([]string) int {
 		if err == nil {
 			unix.Close(p[0])
 			unix.Close(p[1])
-			return "ok"
 		}
-		return sys.ErrnoName(err)
+		return proc.Answer(err)
 	}
 	var out []string
 	out = append(out, "none-free="+pipe2())
@@ -297,12 +296,12 @@ func emfileRole([]string) int {
 	fd, err := unix.Dup(0)
 	proc.Check(err, "dup into the slot pipe2 left")
 	_, err = unix.Dup(0)
-	out = append(out, "then-dup="+sys.ErrnoName(err))
+	out = append(out, "then-dup="+proc.Answer(err))
 	unix.Close(fd)
 	unix.Close(held[1])
 	// A bad address: both fds allocated, then given back.
 	_, err = sys.Syscall(unix.SYS_PIPE2, 1, unix.O_CLOEXEC)
-	out = append(out, "bad-address="+sys.ErrnoName(err))
+	out = append(out, "bad-address="+proc.Answer(err))
 	out = append(out, "two-free="+pipe2())
 	proc.Tell(strings.Join(out, " "))
 	return 0

@@ -16,14 +16,12 @@ import (
 func TestReadReturnsRemainingDataThenEOFOnceWriterPeerExits(t *testing.T) {
 	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
-	if got := ask(t, p, "write hello world"); got != "wrote 11" {
-		t.Fatalf("peer: %q, want wrote 11", got)
-	}
+	p.Must(t, "11", "write hello-world")
 	p.Send(t, "exit")
 	p.RequireExit(t, 0)
 	// The writer is gone, the data is not.
 	requireRead(t, r, 5, "hello")
-	requireRead(t, r, 100, " world")
+	requireRead(t, r, 100, "-world")
 	requireEOF(t, r, "after the data, with no writer left")
 	requireEOF(t, r, "end of file again")
 }
@@ -31,7 +29,7 @@ func TestReadReturnsRemainingDataThenEOFOnceWriterPeerExits(t *testing.T) {
 func TestReadBlocksWhileWriterPeerHoldsEndThenReturnsEOFWhenItCloses(t *testing.T) {
 	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
-	ask(t, p, "write abc")
+	p.Must(t, "3", "write abc")
 	requireRead(t, r, 100, "abc")
 	// Empty pipe, but a writer exists in another process: read waits.
 	res := sys.Blocks(t, "read of an empty pipe whose write end a peer holds",
@@ -40,7 +38,7 @@ func TestReadBlocksWhileWriterPeerHoldsEndThenReturnsEOFWhenItCloses(t *testing.
 	if res != (sys.Result{}) {
 		t.Fatalf("read after the peer closed the only write end: got %s, want 0 (end of file)", res)
 	}
-	p.Expect(t, "closed")
+	p.Expect(t, "ok")
 }
 
 func TestReadReturnsEOFWhenWriterPeerIsKilled(t *testing.T) {
@@ -80,11 +78,9 @@ func TestClosingLastWriterWakesEveryBlockedReader(t *testing.T) {
 		l.RequireBlocked(t)
 	}
 
-	if got := ask(t, writer, "close"); got != "closed" {
-		t.Fatalf("writer: %q", got)
-	}
+	writer.Must(t, "ok", "close")
 	for i, p := range readers {
-		if got := p.Next(t); got != `read 0 ""` {
+		if got := p.Next(t); got != "EOF" {
 			t.Errorf("reader peer %d after the last writer closed: %q, want end of file", i, got)
 		}
 	}
@@ -98,8 +94,8 @@ func TestClosingLastWriterWakesEveryBlockedReader(t *testing.T) {
 func TestReadReturnsAvailableBytesAsOneStreamWithoutFillingBuffer(t *testing.T) {
 	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
-	ask(t, p, "write ab")
-	ask(t, p, "write cd")
+	p.Must(t, "2", "write ab")
+	p.Must(t, "2", "write cd")
 	// No message boundaries, and no waiting for the rest of the buffer while
 	// the writer stays open.
 	requireRead(t, r, 4096, "abcd")

@@ -17,7 +17,7 @@ func TestNonblockReadOfEmptyPipeFailsEAGAINWhileWriterPeerHoldsEnd(t *testing.T)
 	_, err := sys.Read(r, make([]byte, 16))
 	sys.RequireErrno(t, err, unix.EAGAIN, "non-blocking read of an empty pipe with a writer")
 	// With the last writer gone, end of file wins over EAGAIN.
-	ask(t, p, "close")
+	p.Must(t, "ok", "close")
 	requireEOF(t, r, "non-blocking read once the writer peer closed")
 }
 
@@ -40,7 +40,7 @@ func TestBlockingReadWaitsUntilWriterPeerWrites(t *testing.T) {
 	if res != (sys.Result{N: 3}) || string(buf[:3]) != "xyz" {
 		t.Fatalf("read once the peer wrote: got %s %q, want 3 bytes xyz", res, buf[:max(res.N, 0)])
 	}
-	p.Expect(t, "wrote 3")
+	p.Expect(t, "3")
 }
 
 func TestBlockingWriteToFullPipeWaitsUntilReaderPeerReads(t *testing.T) {
@@ -54,7 +54,7 @@ func TestBlockingWriteToFullPipeWaitsUntilReaderPeerReads(t *testing.T) {
 	if res != (sys.Result{N: 100}) {
 		t.Fatalf("write once the peer read a page: got %s, want 100 bytes", res)
 	}
-	p.Expect(t, "drained 4096 ok")
+	p.Expect(t, "ok")
 }
 
 func TestNonblockFlagIsSharedWithPeerThroughTheOpenFileDescription(t *testing.T) {
@@ -63,12 +63,12 @@ func TestNonblockFlagIsSharedWithPeerThroughTheOpenFileDescription(t *testing.T)
 	// O_NONBLOCK lives in the open file description the peer shares, not
 	// in the fd: setting it here changes the peer's reads.
 	sys.SetNonblock(t, r, true)
-	if got := ask(t, p, "read 8"); got != "err EAGAIN" {
-		t.Fatalf("peer's read after the test set O_NONBLOCK: %q, want err EAGAIN", got)
+	if got := p.Ask(t, "read 8"); got != "EAGAIN" {
+		t.Fatalf("peer's read after the test set O_NONBLOCK: %q, want EAGAIN", got)
 	}
 	sys.SetNonblock(t, r, false)
 	p.Send(t, "read 8")
 	p.RequireSilent(t, "peer's read after the test cleared O_NONBLOCK")
 	writeAll(t, w, []byte("k"))
-	p.Expect(t, `read 1 "k"`)
+	p.Expect(t, "k")
 }

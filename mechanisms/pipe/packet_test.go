@@ -5,6 +5,7 @@ package pipe
 
 import (
 	"os"
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -26,9 +27,7 @@ func TestPacketModeReadReturnsOnePacketPerRead(t *testing.T) {
 	r, w := directPipe(t)
 	p := spawnEnd(t, w, false)
 	for _, msg := range []string{"aaa", "bbbbb", "c"} {
-		if got := ask(t, p, "write "+msg); got != "wrote "+itoa(len(msg)) {
-			t.Fatalf("peer: %q", got)
-		}
+		p.Must(t, strconv.Itoa(len(msg)), "write %s", msg)
 	}
 	p.Send(t, "exit")
 	p.RequireExit(t, 0)
@@ -42,8 +41,8 @@ func TestPacketModeReadReturnsOnePacketPerRead(t *testing.T) {
 func TestPacketModeShortReadDiscardsRestOfPacket(t *testing.T) {
 	r, w := directPipe(t)
 	p := spawnEnd(t, w, false)
-	ask(t, p, "write 0123456789")
-	ask(t, p, "write abc")
+	p.Must(t, "10", "write 0123456789")
+	p.Must(t, "3", "write abc")
 	requireRead(t, r, 4, "0123")
 	if n := nread(t, r); n != 3 {
 		t.Fatalf("after a 4-byte read of a 10-byte packet the pipe holds %d bytes, want 3 (the rest discarded)", n)

@@ -4,6 +4,7 @@ package pipe
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -22,65 +23,50 @@ func init() {
 	proc.Register("sigpipe-writer", stream.SigpipeWriter)
 }
 
-// endRole holds one pipe end, PeerFD(0), and acts on it on command, one
-// reply line per command:
+// endRole holds one pipe end, PeerFD(0), and acts on it on command
+// (Peer.Ask, Peer.Must), one answer line per command, errors rendered as
+// proc.Answer does:
 //
-//	write TEXT  one write(2) of TEXT          -> "wrote N" | "err ERRNO"
-//	read N      one read(2) into N bytes       -> "read K "TEXT"" | "err ERRNO"
-//	drain N     read exactly N pattern bytes   -> "drained N ok" | "drained N bad at I"
-//	close       close the end                  -> "closed"
+//	write TEXT  one write(2) of TEXT, one word       -> the count written | ERRNO
+//	read N      one read(2) into N bytes, N above 0  -> the text read | EOF | ERRNO
+//	drain N     read exactly N pattern bytes         -> ok | bad at I
+//	close       close the end                        -> ok | ERRNO
 //	exit        exit 0 (the kernel closes the end)
 func endRole([]string) int {
 	fd := proc.PeerFD(0)
 	proc.Tell("ready")
 	for {
-		cmd, arg, _ := strings.Cut(proc.Await(), " ")
-		switch cmd {
-		case "write":
-			n, err := sys.Write(fd, []byte(arg))
-			proc.Tell(outcome("wrote", n, err))
-		case "read":
-			buf := make([]byte, atoi(arg))
+		cmd := proc.AwaitCommand()
+		switch {
+		case cmd[0] == "write" && len(cmd) == 2:
+			proc.Tell(proc.Value(sys.Write(fd, []byte(cmd[1]))))
+		case cmd[0] == "read" && len(cmd) == 2:
+			buf := make([]byte, cmd.Num(1))
 			n, err := sys.Read(fd, buf)
-			if err != nil {
-				proc.Tell("err " + sys.ErrnoName(err))
-			} else {
-				proc.Tell(fmt.Sprintf("read %d %q", n, buf[:n]))
+			if err == nil && n == 0 {
+				err = io.EOF
 			}
-		case "drain":
-			buf := make([]byte, atoi(arg))
+			if err != nil {
+				proc.Tell(proc.Answer(err))
+			} else {
+				proc.Tell(string(buf[:n]))
+			}
+		case cmd[0] == "drain" && len(cmd) == 2:
+			buf := make([]byte, cmd.Num(1))
 			proc.Check(sys.ReadFull(fd, buf), "drain")
 			if i := badPattern(buf); i >= 0 {
-				proc.Tell(fmt.Sprintf("drained %s bad at %d", arg, i))
+				proc.Tell("bad at " + strconv.Itoa(i))
 			} else {
-				proc.Tell("drained " + arg + " ok")
+				proc.Tell("ok")
 			}
-		case "close":
-			proc.Check(unix.Close(fd), "close")
-			proc.Tell("closed")
-		case "exit":
+		case cmd[0] == "close" && len(cmd) == 1:
+			proc.Tell(proc.Answer(unix.Close(fd)))
+		case cmd[0] == "exit" && len(cmd) == 1:
 			return 0
 		default:
-			proc.Fatalf("end: unknown command %q", cmd)
+			proc.Fatalf("end: unknown command %q", strings.Join(cmd, " "))
 		}
 	}
-}
-
-func outcome(verb string, n int, err error) string {
-	if err != nil {
-		return "err " + sys.ErrnoName(err)
-	}
-	return verb + " " + strconv.Itoa(n)
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func atoi(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		proc.Fatalf("not a number: %q", s)
-	}
-	return n
 }
 
 // pattern is n bytes whose value depends on the position, with a period
@@ -110,13 +96,6 @@ func spawnEnd(t *testing.T, fd int, keep bool) *proc.Peer {
 	p := proc.Spawn(t, "end", proc.PeerSpec{Files: []int{fd}, Handoff: !keep})
 	p.Expect(t, "ready")
 	return p
-}
-
-// ask sends a command to an "end" peer and returns its reply.
-func ask(t *testing.T, p *proc.Peer, cmd string) string {
-	t.Helper()
-	p.Send(t, cmd)
-	return p.Next(t)
 }
 
 // readNow is one read(2) of up to n bytes that must not block; it returns

@@ -80,7 +80,7 @@ func TestPollWaitsUntilWriterPeerWrites(t *testing.T) {
 func TestPollReportsPOLLHUPOnReaderAfterLastWriterPeerCloses(t *testing.T) {
 	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
-	ask(t, p, "write z")
+	p.Must(t, "1", "write z")
 	requireRevents(t, r, unix.POLLIN, unix.POLLIN, "data, writer open")
 	// POLLHUP comes unasked, and a poll waiting for input wakes for it.
 	requireRead(t, r, 1, "z")
@@ -90,14 +90,14 @@ func TestPollReportsPOLLHUPOnReaderAfterLastWriterPeerCloses(t *testing.T) {
 	if res != "POLLHUP no error" {
 		t.Fatalf("poll once the last writer closed: %s, want POLLHUP", res)
 	}
-	p.Expect(t, "closed")
+	p.Expect(t, "ok")
 	requireRevents(t, r, unix.POLLIN, unix.POLLHUP, "empty pipe, no writer")
 }
 
 func TestPollReportsPOLLINAndPOLLHUPWhileDataOutlivesWriterPeer(t *testing.T) {
 	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, w, false)
-	ask(t, p, "write zz")
+	p.Must(t, "2", "write zz")
 	p.Send(t, "exit")
 	p.RequireExit(t, 0)
 	requireRevents(t, r, unix.POLLIN, unix.POLLIN|unix.POLLHUP, "data left, no writer")
@@ -109,7 +109,7 @@ func TestPollReportsPOLLERROnWriterAfterLastReaderPeerCloses(t *testing.T) {
 	r, w := sys.Pipe(t, 0)
 	p := spawnEnd(t, r, false)
 	requireRevents(t, w, unix.POLLOUT, unix.POLLOUT, "empty pipe, reader open")
-	ask(t, p, "close")
+	p.Must(t, "ok", "close")
 	// POLLERR comes unasked.
 	requireRevents(t, w, unix.POLLOUT, unix.POLLOUT|unix.POLLERR, "empty pipe, no reader")
 	p.Send(t, "exit")
