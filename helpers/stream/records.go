@@ -238,8 +238,9 @@ func RecordWriter(args []string) int {
 //	catch:   signal.Notify: the write fails and the handler sees SIGPIPE.
 //
 // It tells "ready" once the disposition is in place, waits for "write",
-// writes, and tells the outcome: "wrote=N signal=S" or "err=ERRNO
-// signal=S", where S is SIGPIPE or none in catch mode and - otherwise.
+// writes, and tells the outcome: "N signal=S" or "ERRNO signal=S" (the
+// count or the errno, as proc.Value renders them), where S is SIGPIPE or
+// none in catch mode and - otherwise.
 // Then it exits 0.
 func SigpipeWriter(args []string) int {
 	m := RoleArgs(args)
@@ -287,11 +288,7 @@ func SigpipeWriter(args []string) int {
 	if caught != nil {
 		sig = sigpipeSeen(caught)
 	}
-	if err != nil {
-		proc.Tell(fmt.Sprintf("err=%s signal=%s", sys.ErrnoName(err), sig))
-	} else {
-		proc.Tell(fmt.Sprintf("wrote=%d signal=%s", n, sig))
-	}
+	proc.Tell(proc.Value(n, err) + " signal=" + sig)
 	return 0
 }
 
