@@ -121,7 +121,7 @@ func TestInterruptedBySignalFailsEINTR(t *testing.T) {
 	}
 
 	peer.start(t, "intr-rcv %d 16 0", id)
-	tid := peer.tid(t)
+	tid := peer.Thread(t)
 	peer.requireBlocked(t, rcvWait, "msgrcv on an empty queue")
 	signal(tid)
 	peer.Expect(t, "EINTR after SIGUSR1")
@@ -131,7 +131,7 @@ func TestInterruptedBySignalFailsEINTR(t *testing.T) {
 
 	n := fill(t, id)
 	peer.start(t, "intr-snd %d 1 16", id)
-	tid = peer.tid(t)
+	tid = peer.Thread(t)
 	peer.requireBlocked(t, sndWait, "msgsnd to a full queue")
 	signal(tid)
 	peer.Expect(t, "EINTR after SIGUSR1")

@@ -78,14 +78,14 @@ func TestLrpidFromAnotherThread(t *testing.T) {
 	recv := spawnMsg(t, proc.PeerSpec{})
 	mustSnd(t, id, 1, "queued")
 	recv.start(t, "rcv-thread %d 16 0", id)
-	tid := recv.tid(t)
+	tid := recv.Thread(t)
 	recv.Expect(t, "1:queued")
 	if lrpid := int(stat(t, id).Lrpid); lrpid != recv.Pid {
 		t.Fatalf("msg_lrpid %d after thread %d took a queued message, want the receiver's pid %d", lrpid, tid, recv.Pid)
 	}
 
 	recv.start(t, "rcv-thread %d 16 0", id)
-	tid = recv.tid(t)
+	tid = recv.Thread(t)
 	recv.requireBlocked(t, rcvWait, "msgrcv on an empty queue")
 	mustSnd(t, id, 2, "handed")
 	recv.Expect(t, "2:handed")

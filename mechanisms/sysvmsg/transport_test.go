@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"github.com/ipcsuite/ipcsuite/helpers/table"
 )
@@ -16,41 +15,12 @@ import (
 // level's TestContract runs it too, in an IPC namespace of its own).
 func TestTransportContract(t *testing.T) { table.Contract(t, Transport) }
 
-// The "transport-end" peer attaches to the transport with the args Open
-// gave and runs one command at a time: "recv N" answers the N-byte
-// message or the error, "send TEXT" answers ok or the error, "close"
-// closes its end.
-func init() {
-	proc.Register("transport-end", func(args []string) int {
-		ep, err := Transport.Attach(args)
-		proc.Check(err, "attach")
-		for {
-			cmd := strings.Fields(proc.Await())
-			switch {
-			case len(cmd) == 2 && cmd[0] == "recv":
-				buf := make([]byte, atoi(cmd[1]))
-				if err := ep.Recv(buf); err != nil {
-					proc.Tell(sys.ErrnoName(err))
-					continue
-				}
-				proc.Tell(string(buf))
-			case len(cmd) == 2 && cmd[0] == "send":
-				proc.Tell(proc.Answer(ep.Send([]byte(cmd[1]))))
-			case len(cmd) == 1 && cmd[0] == "close":
-				proc.Tell(proc.Answer(ep.Close()))
-			case len(cmd) == 1 && cmd[0] == "exit":
-				return 0
-			default:
-				proc.Fatalf("unknown command %q", cmd)
-			}
-		}
-	})
-}
-
+// openEnd opens the transport with table.OpenEnd's scripted end on the
+// other side, typed for this package.
 func openEnd(t *testing.T) (*Endpoint, msgPeer) {
 	t.Helper()
-	ep, spec := Transport.Open(t)
-	return ep.(*Endpoint), msgPeer{proc.Spawn(t, "transport-end", spec)}
+	ep, peer := table.OpenEnd(t, Transport)
+	return ep.(*Endpoint), msgPeer{peer}
 }
 
 // The test's Close wakes the peer's Recv, asleep on an empty queue, with

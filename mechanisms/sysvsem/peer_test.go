@@ -3,10 +3,7 @@ package sysvsem
 import (
 	"fmt"
 	"os"
-	"os/signal"
-	"runtime"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -44,8 +41,9 @@ func semRole(args []string) int {
 			proc.Tell(proc.Answer(Op(num(1), ops(2)...)))
 		case "timedop": // timedop ID MS SPEC
 			proc.Tell(proc.Answer(TimedOp(num(1), time.Duration(num(2))*time.Millisecond, ops(3)...)))
-		case "intr": // intr ID SPEC: see interruptedOp
-			proc.Tell(interruptedOp(num(1), ops(2)))
+		case "intr": // intr ID SPEC: see proc.Interrupted
+			id, sops := num(1), ops(2)
+			proc.Tell(proc.Interrupted(func() error { return OpOnce(id, sops...) }))
 		case "get": // get ID NUM
 			proc.Tell(proc.Value(GetVal(num(1), num(2))))
 		case "set": // set ID NUM VALUE
@@ -83,32 +81,6 @@ func semRole(args []string) int {
 			return 0
 		default:
 			proc.Fatalf("unknown command %q", cmd)
-		}
-	}
-}
-
-// interruptedOp runs ops without the EINTR retry on a thread of its own,
-// catching SIGUSR1 (through signal.Notify, whose handler has SA_RESTART).
-// It tells "tid N" first, for the test to direct SIGUSR1 at that thread,
-// and answers with the errno. An EINTR that comes before any SIGUSR1 is
-// the Go runtime's own preemption signal: the call is simply made again.
-func interruptedOp(id int, ops []Sembuf) string {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, unix.SIGUSR1)
-	defer signal.Stop(usr1)
-	proc.Tell("tid " + strconv.Itoa(unix.Gettid()))
-	for {
-		err := OpOnce(id, ops...)
-		if err != unix.EINTR {
-			return proc.Answer(err)
-		}
-		select {
-		case <-usr1:
-			return "EINTR after SIGUSR1"
-		case <-time.After(sys.BlockBound()):
-			// not ours
 		}
 	}
 }

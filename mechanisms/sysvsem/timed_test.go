@@ -2,7 +2,6 @@ package sysvsem
 
 import (
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -91,11 +90,7 @@ func TestSemopInterruptedBySignalFailsEINTR(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	peer := spawnSem(t, proc.PeerSpec{})
 	peer.start(t, "intr %d %s", id, spec(p(0)))
-	line := peer.Next(t)
-	tid, err := strconv.Atoi(strings.TrimPrefix(line, "tid "))
-	if err != nil {
-		t.Fatalf("peer said %q, want its thread id", line)
-	}
+	tid := peer.Thread(t)
 	peer.requireBlocked(t, "P on value 0")
 	if err := unix.Tgkill(peer.Pid, tid, unix.SIGUSR1); err != nil {
 		t.Fatalf("tgkill: %s", sys.ErrnoName(err))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -39,12 +38,10 @@ func shmRole(args []string) int {
 		switch cmd[0] {
 		case "attach": // attach ID FLAGS
 			addr, err := Attach(num(1), 0, num(2))
-			if err != nil {
-				proc.Tell(sys.ErrnoName(err))
-				continue
+			if err == nil {
+				maps = append(maps, addr)
 			}
-			maps = append(maps, addr)
-			proc.Tell("ok")
+			proc.Tell(proc.Answer(err))
 		case "write": // write MAP OFF TEXT
 			copy(Bytes(mapping(1)+uintptr(num(2)), len(arg(3))), arg(3))
 			proc.Tell("ok")
@@ -63,12 +60,7 @@ func shmRole(args []string) int {
 			}
 			proc.Tell(fmt.Sprintf("nattch=%d mode=%#o", ds.Nattch, ds.Perm.Mode))
 		case "get": // get KEY SIZE FLAGS
-			id, err := Get(num(1), uint64(num(2)), num(3))
-			if err != nil {
-				proc.Tell(sys.ErrnoName(err))
-				continue
-			}
-			proc.Tell(strconv.Itoa(id))
+			proc.Tell(proc.Value(Get(num(1), uint64(num(2)), num(3))))
 		case "rmid": // rmid ID
 			proc.Tell(proc.Answer(Remove(num(1))))
 		case "chmod": // chmod ID MODE: IPC_SET keeping the owner

@@ -4,89 +4,19 @@ import (
 	"errors"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"github.com/ipcsuite/ipcsuite/helpers/table"
 	"github.com/ipcsuite/ipcsuite/mechanisms/sysvsem"
 )
 
-// The "slot" peer attaches a transport's peer end (args from Open) and
-// works it by command: "recv N SIZE" and "send N SIZE" answer "ok" or the
-// first error; "close" hangs up its end.
-func init() { proc.Register("slot", slotRole) }
-
-func slotRole(args []string) int {
-	transports := map[string]table.Transport{SpinTransport.Name: SpinTransport, SemTransport.Name: SemTransport}
-	tr, ok := transports[args[0]]
-	if !ok {
-		proc.Fatalf("slot: unknown transport %q", args[0])
-	}
-	ep, err := tr.Attach(args[1:])
-	proc.Check(err, "attach")
-	proc.Tell("attached")
-	for {
-		cmd := strings.Fields(proc.Await())
-		switch cmd[0] {
-		case "recv", "send":
-			n, err1 := strconv.Atoi(cmd[1])
-			size, err2 := strconv.Atoi(cmd[2])
-			proc.Check(errors.Join(err1, err2), "command")
-			msg := make([]byte, size)
-			var err error
-			for i := 0; i < n && err == nil; i++ {
-				if cmd[0] == "recv" {
-					err = ep.Recv(msg)
-				} else {
-					err = ep.Send(msg)
-				}
-			}
-			proc.Tell(result(err))
-		case "close":
-			proc.Tell(result(ep.Close()))
-		default:
-			proc.Fatalf("slot: unknown command %q", cmd)
-		}
-	}
-}
-
-func result(err error) string {
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.Is(err, io.EOF):
-		return "EOF"
-	default:
-		return sys.ErrnoName(err)
-	}
-}
-
-// openSlot opens tr and starts a "slot" peer on its other end.
-func openSlot(t *testing.T, tr table.Transport) (table.Endpoint, *proc.Peer) {
-	ep, spec := tr.Open(t)
-	spec.Args = append([]string{tr.Name}, spec.Args...)
-	peer := proc.Spawn(t, "slot", spec)
-	peer.Expect(t, "attached")
-	return ep, peer
-}
-
-func mustDo(t *testing.T, peer *proc.Peer, want, cmd string) {
-	t.Helper()
-	peer.Send(t, cmd)
-	if got := peer.Next(t); got != want {
-		t.Fatalf("peer: %q answered %q, want %q", cmd, got, want)
-	}
-}
-
 // The blocking transport's receiver sleeps in semop while nothing has been
 // sent (rather than spinning), and the sender's doorbell wakes it.
 func TestSemTransportReceiverSleepsInSemopUntilRung(t *testing.T) {
-	ep, peer := openSlot(t, SemTransport)
+	ep, peer := table.OpenEnd(t, SemTransport)
 	peer.Send(t, "recv 1 100")
 	sysvsem.RequireSemopWait(t, peer.Pid, func() { peer.RequireSilent(t, "Recv with nothing sent") })
 	if err := ep.Send(make([]byte, 100)); err != nil {
@@ -99,7 +29,7 @@ func TestSemTransportReceiverSleepsInSemopUntilRung(t *testing.T) {
 // until the receiver has taken half of them (the receiver hands cells back
 // in batches of capacity/2), and then goes through.
 func TestSemTransportSendToAFullSlotWaitsForSpace(t *testing.T) {
-	ep, peer := openSlot(t, SemTransport)
+	ep, peer := table.OpenEnd(t, SemTransport)
 	msg := make([]byte, 100)
 	for i := range capacity {
 		if err := sys.Returns(t, "Send to a slot with room", func() error { return ep.Send(msg) }); err != nil {
@@ -108,13 +38,13 @@ func TestSemTransportSendToAFullSlotWaitsForSpace(t *testing.T) {
 	}
 	send := sys.Start("Send to a full slot", func() error { return ep.Send(msg) })
 	sysvsem.RequireSemopWait(t, os.Getpid(), func() { send.RequireBlocked(t) })
-	mustDo(t, peer, "ok", "recv "+strconv.Itoa(capacity/2-1)+" 100")
+	peer.Must(t, "ok", "recv %d 100", capacity/2-1)
 	send.RequireBlocked(t)
-	mustDo(t, peer, "ok", "recv 1 100")
+	peer.Must(t, "ok", "recv 1 100")
 	if err := send.Wait(t); err != nil {
 		t.Fatalf("send after the receiver made room: %v", err)
 	}
-	mustDo(t, peer, "ok", "recv "+strconv.Itoa(capacity/2+1)+" 100")
+	peer.Must(t, "ok", "recv %d 100", capacity/2+1)
 }
 
 // Once one side closes, the other side's Recv returns what was sent before
@@ -123,9 +53,9 @@ func TestSemTransportSendToAFullSlotWaitsForSpace(t *testing.T) {
 func TestTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
 	for _, tr := range []table.Transport{SpinTransport, SemTransport} {
 		t.Run(tr.Name, func(t *testing.T) {
-			ep, peer := openSlot(t, tr)
-			mustDo(t, peer, "ok", "send 3 100")
-			mustDo(t, peer, "ok", "close")
+			ep, peer := table.OpenEnd(t, tr)
+			peer.Must(t, "ok", "send 3 100")
+			peer.Must(t, "ok", "close")
 			msg := make([]byte, 100)
 			for i := range 3 {
 				if err := ep.Recv(msg); err != nil {
@@ -140,7 +70,7 @@ func TestTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
 		})
 	}
 	t.Run("asleep", func(t *testing.T) {
-		ep, peer := openSlot(t, SemTransport)
+		ep, peer := table.OpenEnd(t, SemTransport)
 		peer.Send(t, "recv 1 100")
 		sysvsem.RequireSemopWait(t, peer.Pid, func() { peer.RequireSilent(t, "Recv with nothing sent") })
 		if err := ep.Close(); err != nil {
