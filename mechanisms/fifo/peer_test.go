@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
@@ -125,4 +126,11 @@ func (p fifoPeer) open(t *testing.T, path, flags string) {
 	t.Helper()
 	p.startOpen(t, path, flags)
 	p.Expect(t, "ok")
+}
+
+// The shared stream pieces (helpers/stream), here opening the FIFO by
+// path=P rather than getting an inherited fd.
+func init() {
+	proc.Register("record-writer", stream.RecordWriter)
+	proc.Register("sigpipe-writer", stream.SigpipeWriter)
 }

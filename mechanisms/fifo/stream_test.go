@@ -14,13 +14,6 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
-// The shared stream pieces (helpers/stream), here opening the FIFO by
-// path=P rather than getting an inherited fd.
-func init() {
-	proc.Register("record-writer", stream.RecordWriter)
-	proc.Register("sigpipe-writer", stream.SigpipeWriter)
-}
-
 // spawnWriters starts n "fifo" peers that each open path for writing by
 // name. The test holds a reader, so their opens return at once.
 func spawnWriters(t *testing.T, path string, n int) []fifoPeer {

@@ -17,17 +17,6 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
-func init() { proc.Register("set-pipe-size", setPipeSizeRole) }
-
-// setPipeSizeRole tries F_SETPIPE_SZ with args[0] on PeerFD(0) and tells
-// the size it got or the errno's name (proc.Value).
-func setPipeSizeRole(args []string) int {
-	size, err := strconv.Atoi(args[0])
-	proc.Check(err, "size")
-	proc.Tell(proc.Value(unix.FcntlInt(uintptr(proc.PeerFD(0)), unix.F_SETPIPE_SZ, size)))
-	return 0
-}
-
 // defaultPipeMaxSize is /proc/sys/fs/pipe-max-size as the kernel sets it
 // at boot (man 7 pipe).
 const defaultPipeMaxSize = 1 << 20

@@ -6,9 +6,7 @@ package pipe
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"unsafe"
 
@@ -17,11 +15,6 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
-
-func init() {
-	proc.Register("find-pipe", findPipeRole)
-	proc.Register("emfile", emfileRole)
-}
 
 func TestReadEndReadsWriteEndWritesWrongDirectionFailsEBADF(t *testing.T) {
 	r, w := sys.Pipe(t, 0)
@@ -184,30 +177,6 @@ func TestZeroLengthReadAndWriteReturnZeroAtOnce(t *testing.T) {
 	}
 }
 
-// findPipeRole looks through its fds for the pipe whose inode is args[0],
-// tells "found N", and writes "inherited" into the write end if it has one,
-// telling what the write returned (proc.Value).
-func findPipeRole(args []string) int {
-	want := "pipe:[" + args[0] + "]"
-	links, err := filepath.Glob("/proc/self/fd/*")
-	proc.Check(err, "list /proc/self/fd")
-	found, wfd := 0, -1
-	for _, l := range links {
-		if target, err := os.Readlink(l); err == nil && target == want {
-			found++
-			fd, _ := strconv.Atoi(filepath.Base(l))
-			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil && fl&unix.O_ACCMODE == unix.O_WRONLY {
-				wfd = fd
-			}
-		}
-	}
-	proc.Tell(fmt.Sprintf("found %d", found))
-	if wfd >= 0 {
-		proc.Tell(proc.Value(sys.Write(wfd, []byte("inherited"))))
-	}
-	return 0
-}
-
 func inode(t *testing.T, fd int) string {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
@@ -261,50 +230,6 @@ func setCloexec(t *testing.T, fd int, on bool) {
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, flag); err != nil {
 		t.Fatalf("F_SETFD on fd %d: %s", fd, sys.ErrnoName(err))
 	}
-}
-
-// emfileRole fills its fd table under a low RLIMIT_NOFILE and reports what
-// pipe2 does with no, one and two free slots.
-func emfileRole([]string) int {
-	var lim unix.Rlimit
-	proc.Check(unix.Getrlimit(unix.RLIMIT_NOFILE, &lim), "getrlimit")
-	lim.Cur = 64
-	proc.Check(unix.Setrlimit(unix.RLIMIT_NOFILE, &lim), "setrlimit")
-	var held []int
-	for {
-		fd, err := unix.Dup(0)
-		if err == unix.EMFILE {
-			break
-		}
-		proc.Check(err, "dup")
-		held = append(held, fd)
-	}
-	pipe2 := func() string {
-		var p [2]int
-		err := unix.Pipe2(p[:], unix.O_CLOEXEC)
-		if err == nil {
-			unix.Close(p[0])
-			unix.Close(p[1])
-		}
-		return proc.Answer(err)
-	}
-	var out []string
-	out = append(out, "none-free="+pipe2())
-	unix.Close(held[0])
-	out = append(out, "one-free="+pipe2())
-	// The failed pipe2 left the slot free: one dup fits, a second does not.
-	fd, err := unix.Dup(0)
-	proc.Check(err, "dup into the slot pipe2 left")
-	_, err = unix.Dup(0)
-	out = append(out, "then-dup="+proc.Answer(err))
-	unix.Close(fd)
-	unix.Close(held[1])
-	// A bad address: both fds allocated, then given back.
-	_, err = sys.Syscall(unix.SYS_PIPE2, 1, unix.O_CLOEXEC)
-	out = append(out, "bad-address="+proc.Answer(err))
-	out = append(out, "two-free="+pipe2())
-	proc.Tell(strings.Join(out, " "))
-	return 0
 }
 
 func TestPipe2NeedsTwoFreeFdsElseEMFILEAndAllocatesNothing(t *testing.T) {

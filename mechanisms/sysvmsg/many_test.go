@@ -2,7 +2,6 @@ package sysvmsg
 
 import (
 	"encoding/binary"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,48 +27,6 @@ func numbered(buf []byte, sender, seq int) []byte {
 		text[8+i] = byte(sender*31 + seq + i)
 	}
 	return buf[:HeaderLen+8+n]
-}
-
-func init() {
-	// msg-sender ID SENDER COUNT: says "ready", awaits "go", then sends
-	// COUNT numbered messages, sleeping whenever the queue is full.
-	proc.Register("msg-sender", func(args []string) int {
-		id, sender, count := atoi(args[0]), atoi(args[1]), atoi(args[2])
-		buf := make([]byte, HeaderLen+8+57)
-		proc.Tell("ready")
-		proc.AwaitLine("go")
-		for seq := range count {
-			proc.Check(SndBuf(id, numbered(buf, sender, seq), 0), fmt.Sprintf("send message %d", seq))
-		}
-		return 0
-	})
-	// msg-receiver ID FILE: receives with msgtyp 0 until a message of
-	// stopType, checking each message whole, and writes the (sender, seq)
-	// of each, in the order received, to FILE.
-	proc.Register("msg-receiver", func(args []string) int {
-		id, path := atoi(args[0]), args[1]
-		buf := make([]byte, HeaderLen+8+57)
-		want := make([]byte, len(buf))
-		var log []byte
-		proc.Tell("ready")
-		for {
-			n, err := RcvBuf(id, buf, 0, 0)
-			proc.Check(err, "receive")
-			if TypeOf(buf) == stopType {
-				proc.Check(os.WriteFile(path, log, 0o644), "write the log")
-				return 0
-			}
-			if n < 8 {
-				proc.Fatalf("message of %d bytes", n)
-			}
-			text := buf[HeaderLen : HeaderLen+n]
-			sender, seq := int(binary.LittleEndian.Uint32(text)), int(binary.LittleEndian.Uint32(text[4:]))
-			if w := numbered(want, sender, seq); string(w) != string(buf[:HeaderLen+n]) {
-				proc.Fatalf("message %d of sender %d (type %d, %d bytes) arrived changed", seq, sender, TypeOf(buf), n)
-			}
-			log = append(log, text[:8]...)
-		}
-	})
 }
 
 func atoi(s string) int {

@@ -8,26 +8,6 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
-// The "doorbell" peer answers rings: for each of n rounds it waits on bell
-// 0 and rings bell 1. Args: ID N.
-func init() { proc.Register("doorbell", doorbellRole) }
-
-func doorbellRole(args []string) int {
-	if len(args) != 2 {
-		proc.Fatalf("doorbell: want ID N, got %q", args)
-	}
-	id, err1 := strconv.Atoi(args[0])
-	n, err2 := strconv.Atoi(args[1])
-	proc.Check(err1, "doorbell id")
-	proc.Check(err2, "doorbell rounds")
-	d := Doorbell{ID: id}
-	for range n {
-		proc.Check(d.Wait(0), "wait on bell 0")
-		proc.Check(d.Ring(1), "ring bell 1")
-	}
-	return 0
-}
-
 // A Doorbell wakes a process sleeping in Wait; a Ring made before the Wait
 // is not lost (the peer's first Wait finds the test's early Rings), and
 // rings are counted one for one.

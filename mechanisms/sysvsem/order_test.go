@@ -6,42 +6,8 @@ import (
 	"strconv"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
-
-// The "step" peer is one of the two processes of seed 001's example:
-// step A does its work (appends "A" to a shared file), then V; step B does
-// P, then its work (appends "B"). Args: A|B ID PATH.
-func init() { proc.Register("step", stepRole) }
-
-func stepRole(args []string) int {
-	if len(args) != 3 {
-		proc.Fatalf("step: want A|B ID PATH, got %q", args)
-	}
-	id, err := strconv.Atoi(args[1])
-	proc.Check(err, "step: id")
-	record := func(s string) {
-		fd, err := unix.Open(args[2], unix.O_WRONLY|unix.O_APPEND|unix.O_CLOEXEC, 0)
-		proc.Check(err, "open "+args[2])
-		_, err = sys.Write(fd, []byte(s))
-		proc.Check(err, "append "+s)
-		unix.Close(fd)
-	}
-	switch args[0] {
-	case "A":
-		record("A")
-		proc.Check(Op(id, v(0)), "V")
-	case "B":
-		proc.Check(Op(id, p(0)), "P")
-		record("B")
-	default:
-		proc.Fatalf("step: unknown step %q", args[0])
-	}
-	return 0
-}
 
 // orderRun makes the semaphore (value 0) and the shared record file.
 func orderRun(t *testing.T) (id int, path string, step func(name string) *proc.Peer) {

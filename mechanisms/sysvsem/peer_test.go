@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -104,4 +105,55 @@ func (p semPeer) start(t *testing.T, format string, args ...any) {
 func (p semPeer) requireBlocked(t *testing.T, what string) {
 	t.Helper()
 	RequireSemopWait(t, p.Pid, func() { p.RequireSilent(t, what) })
+}
+
+// The "doorbell" peer answers rings: for each of n rounds it waits on bell
+// 0 and rings bell 1. Args: ID N.
+func init() { proc.Register("doorbell", doorbellRole) }
+
+func doorbellRole(args []string) int {
+	if len(args) != 2 {
+		proc.Fatalf("doorbell: want ID N, got %q", args)
+	}
+	id, err1 := strconv.Atoi(args[0])
+	n, err2 := strconv.Atoi(args[1])
+	proc.Check(err1, "doorbell id")
+	proc.Check(err2, "doorbell rounds")
+	d := Doorbell{ID: id}
+	for range n {
+		proc.Check(d.Wait(0), "wait on bell 0")
+		proc.Check(d.Ring(1), "ring bell 1")
+	}
+	return 0
+}
+
+// The "step" peer is one of the two processes of seed 001's example:
+// step A does its work (appends "A" to a shared file), then V; step B does
+// P, then its work (appends "B"). Args: A|B ID PATH.
+func init() { proc.Register("step", stepRole) }
+
+func stepRole(args []string) int {
+	if len(args) != 3 {
+		proc.Fatalf("step: want A|B ID PATH, got %q", args)
+	}
+	id, err := strconv.Atoi(args[1])
+	proc.Check(err, "step: id")
+	record := func(s string) {
+		fd, err := unix.Open(args[2], unix.O_WRONLY|unix.O_APPEND|unix.O_CLOEXEC, 0)
+		proc.Check(err, "open "+args[2])
+		_, err = sys.Write(fd, []byte(s))
+		proc.Check(err, "append "+s)
+		unix.Close(fd)
+	}
+	switch args[0] {
+	case "A":
+		record("A")
+		proc.Check(Op(id, v(0)), "V")
+	case "B":
+		proc.Check(Op(id, p(0)), "P")
+		record("B")
+	default:
+		proc.Fatalf("step: unknown step %q", args[0])
+	}
+	return 0
 }
