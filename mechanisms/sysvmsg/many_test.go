@@ -29,12 +29,6 @@ func numbered(buf []byte, sender, seq int) []byte {
 	return buf[:HeaderLen+8+n]
 }
 
-func atoi(s string) int {
-	n, err := strconv.Atoi(s)
-	proc.Check(err, "argument "+s)
-	return n
-}
-
 // Several sender and receiver processes on one queue at once: 3 senders
 // of 2000 numbered messages each and 2 receivers. Every (sender, seq) is received
 // exactly once, whole, and each receiver gets each sender's messages in

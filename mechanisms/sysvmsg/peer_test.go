@@ -146,7 +146,8 @@ func init() {
 	// msg-sender ID SENDER COUNT: says "ready", awaits "go", then sends
 	// COUNT numbered messages, sleeping whenever the queue is full.
 	proc.Register("msg-sender", func(args []string) int {
-		id, sender, count := atoi(args[0]), atoi(args[1]), atoi(args[2])
+		a := proc.Command(args)
+		id, sender, count := a.Num(0), a.Num(1), a.Num(2)
 		buf := make([]byte, HeaderLen+8+57)
 		proc.Tell("ready")
 		proc.AwaitLine("go")
@@ -159,7 +160,7 @@ func init() {
 	// stopType, checking each message whole, and writes the (sender, seq)
 	// of each, in the order received, to FILE.
 	proc.Register("msg-receiver", func(args []string) int {
-		id, path := atoi(args[0]), args[1]
+		id, path := proc.Command(args).Num(0), proc.Command(args).Arg(1)
 		buf := make([]byte, HeaderLen+8+57)
 		want := make([]byte, len(buf))
 		var log []byte

@@ -1,6 +1,7 @@
 package sysvsem
 
 import (
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -68,7 +69,7 @@ func TestSemgetByKeyChecksTheRequestedPermissions(t *testing.T) {
 			id := newKeyedSet(t, key, 1, c.mode)
 			want := "EACCES"
 			if c.ok {
-				want = itoa(id)
+				want = strconv.Itoa(id)
 			}
 			if got := other.Ask(t, "semget %d 0 %d", key, c.flags); got != want {
 				t.Errorf("uid %d: semget of a %#o set with flags %#o: %s, want %s", sys.OtherUser, c.mode, c.flags, got, want)
@@ -98,5 +99,3 @@ func TestOnlyOwnerOrCreatorMaySetOrRemove(t *testing.T) {
 	_, err := GetVal(id, 0)
 	sys.RequireErrno(t, err, unix.EINVAL, "GETVAL after the new owner removed the set")
 }
-
-func itoa(n int) string { return proc.Value(n, nil) }
