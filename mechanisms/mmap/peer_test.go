@@ -70,6 +70,9 @@ func mapperRole([]string) int {
 		case "msync": // msync MAP FLAGS
 			m := at(1)
 			proc.Tell(proc.Answer(Sync(m.addr, m.length, num(2))))
+		case "advise": // advise MAP ADVICE
+			m := at(1)
+			proc.Tell(proc.Answer(Advise(m.addr, m.length, num(2))))
 		case "segv-default": // let the kernel's SIGSEGV end the process
 			proc.Tell(proc.Answer(sys.DefaultSignal(unix.SIGSEGV)))
 		default:
