@@ -29,42 +29,50 @@ func readLimit(t *testing.T, name string) int {
 // Without CAP_SYS_RESOURCE, mq_open refuses to create a queue whose
 // mq_maxmsg is above fs/mqueue/msg_max or whose mq_msgsize is above
 // fs/mqueue/msgsize_max with EINVAL, and accepts both limits exactly (man
-// 7 mq_overview). No queue is made by the refused calls.
+// 7 mq_overview). The creator is a peer of another uid, which has no
+// capabilities whatever the test process has. No queue is made by the
+// refused calls.
 func TestAttrAboveLimitsIsEINVAL(t *testing.T) {
-	if sys.HasCap(unix.CAP_SYS_RESOURCE) {
-		t.Skip("the process has CAP_SYS_RESOURCE, which lifts msg_max and msgsize_max")
-	}
+	cred := sys.OtherUID(t)
+	requireQueueIO(t)
 	msgMax, msgsizeMax := readLimit(t, "msg_max"), readLimit(t, "msgsize_max")
+	peer := spawnMq(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
 		name            string
 		maxmsg, msgsize int
-		want            unix.Errno
+		want            string // "fd" for a queue made
 	}{
-		{"maxmsg_at_msg_max_accepted", msgMax, 8, 0},
-		{"maxmsg_above_msg_max_EINVAL", msgMax + 1, 8, unix.EINVAL},
-		{"msgsize_at_msgsize_max_accepted", 1, msgsizeMax, 0},
-		{"msgsize_above_msgsize_max_EINVAL", 1, msgsizeMax + 1, unix.EINVAL},
+		{"maxmsg_at_msg_max_accepted", msgMax, 8, "fd"},
+		{"maxmsg_above_msg_max_EINVAL", msgMax + 1, 8, "EINVAL"},
+		{"msgsize_at_msgsize_max_accepted", 1, msgsizeMax, "fd"},
+		{"msgsize_above_msgsize_max_EINVAL", 1, msgsizeMax + 1, "EINVAL"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			name := proc.Name()
 			unlinkAtEnd(t, name)
-			fd, err := Open(name, unix.O_CREAT|unix.O_EXCL|unix.O_RDWR, 0o600, &Attr{Maxmsg: int64(c.maxmsg), Msgsize: int64(c.msgsize)})
-			if c.want == 0 {
-				if err != nil {
-					t.Fatalf("mq_open with maxmsg %d, msgsize %d: %s", c.maxmsg, c.msgsize, sys.ErrnoName(err))
+			got := peer.Ask(t, "open %s %#x 0o600 %d %d", name, unix.O_CREAT|unix.O_EXCL|unix.O_RDWR, c.maxmsg, c.msgsize)
+			if fd, err := strconv.Atoi(got); err == nil {
+				peer.Must(t, "ok", "close %d", fd)
+				got = "fd"
+			}
+			if got != c.want {
+				t.Fatalf("uid %d: mq_open with maxmsg %d, msgsize %d: %s, want %s", cred.Uid, c.maxmsg, c.msgsize, got, c.want)
+			}
+			fd, err := Open(name, unix.O_RDONLY, 0, nil)
+			if c.want == "EINVAL" {
+				if err == nil {
+					sys.Own(t, fd)
 				}
-				sys.Own(t, fd)
-				if a := attr(t, fd); a.Maxmsg != int64(c.maxmsg) || a.Msgsize != int64(c.msgsize) {
-					t.Fatalf("mq_getattr: maxmsg %d, msgsize %d; want %d and %d", a.Maxmsg, a.Msgsize, c.maxmsg, c.msgsize)
-				}
+				sys.RequireErrno(t, err, unix.ENOENT, "mq_open of the name a refused mq_open gave")
 				return
 			}
-			if err == nil {
-				sys.Own(t, fd)
+			if err != nil {
+				t.Fatalf("mq_open of the queue the peer made: %s", sys.ErrnoName(err))
 			}
-			sys.RequireErrno(t, err, c.want, "mq_open with maxmsg "+strconv.Itoa(c.maxmsg)+", msgsize "+strconv.Itoa(c.msgsize))
-			_, err = Open(name, unix.O_RDONLY, 0, nil)
-			sys.RequireErrno(t, err, unix.ENOENT, "mq_open of the name a refused mq_open gave")
+			sys.Own(t, fd)
+			if a := attr(t, fd); a.Maxmsg != int64(c.maxmsg) || a.Msgsize != int64(c.msgsize) {
+				t.Fatalf("mq_getattr: maxmsg %d, msgsize %d; want %d and %d", a.Maxmsg, a.Msgsize, c.maxmsg, c.msgsize)
+			}
 		})
 	}
 }

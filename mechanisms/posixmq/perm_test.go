@@ -15,6 +15,7 @@ import (
 // which bypasses the check, makes the queue and sets its mode.
 func TestOtherUIDGetsEACCESAsTheModeSays(t *testing.T) {
 	cred := sys.OtherUID(t)
+	requireQueueIO(t)
 	peer := spawnMq(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
 		mode         uint32

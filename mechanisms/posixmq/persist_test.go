@@ -18,6 +18,7 @@ import (
 // stay until mq_unlink, after which the name is gone (ENOENT) (man 7
 // mq_overview: kernel persistence).
 func TestQueueOutlivesItsProcessesUntilUnlink(t *testing.T) {
+	requireQueueIO(t)
 	name := proc.Name()
 	unlinkAtEnd(t, name)
 	maker := spawnMq(t, proc.PeerSpec{})

@@ -27,6 +27,7 @@ type queue struct {
 // ends, also when the test fails, unless the test unlinked it first.
 func mkQueue(t *testing.T, extra int, maxmsg, msgsize int) queue {
 	t.Helper()
+	requireQueueIO(t)
 	name := proc.Name()
 	var attr *Attr
 	if maxmsg != 0 {
@@ -39,6 +40,25 @@ func mkQueue(t *testing.T, extra int, maxmsg, msgsize int) queue {
 	unlinkAtEnd(t, name)
 	sys.Own(t, fd)
 	return queue{name, fd}
+}
+
+// requireQueueIO skips the test where the kernel has mq_open but not the
+// calls that use a queue (gVisor): probed on fd -1, each is EBADF where it
+// exists and ENOSYS where it does not.
+func requireQueueIO(t *testing.T) {
+	t.Helper()
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"mq_timedsend", SendOnce(-1, nil, 0)},
+		{"mq_timedreceive", ReceiveOnce(-1, nil)},
+		{"mq_getsetattr", func() error { _, err := GetAttr(-1); return err }()},
+	} {
+		if c.err == unix.ENOSYS {
+			t.Skipf("the kernel (%s) has mq_open but no %s (ENOSYS)", sys.KernelRelease(), c.name)
+		}
+	}
 }
 
 // unlinkAtEnd unlinks name when the test ends, if it still exists.
