@@ -19,6 +19,9 @@ type kernelSigaction struct {
 // sigaction is the one DefaultSignal and SignalHandler use.
 const SigactionKnown = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"
 
+// saRestart is SA_RESTART (asm-generic/signal.h), which x/sys/unix lacks.
+const saRestart = 0x10000000
+
 // Handlers as the kernel holds them.
 const (
 	SigDfl uintptr = 0
@@ -43,4 +46,18 @@ func SignalHandler(sig syscall.Signal) (uintptr, error) {
 	var old kernelSigaction
 	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8)
 	return old.handler, err
+}
+
+// ClearRestart takes SA_RESTART off sig's handler as the kernel holds it.
+// The Go runtime installs its handlers with the flag, under which the
+// kernel restarts some interrupted calls (mq_timedreceive, mq_timedsend,
+// read on a pipe) instead of failing them with EINTR.
+func ClearRestart(sig syscall.Signal) error {
+	var act kernelSigaction
+	if _, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&act)), 8); err != nil {
+		return err
+	}
+	act.flags &^= saRestart
+	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8)
+	return err
 }
