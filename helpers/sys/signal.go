@@ -35,8 +35,7 @@ const (
 // runtime's own handler.
 func DefaultSignal(sig syscall.Signal) error {
 	act := kernelSigaction{handler: SigDfl}
-	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8)
-	return err
+	return sigaction(sig, &act, nil)
 }
 
 // SignalHandler returns sig's handler as the kernel holds it (SigDfl,
@@ -44,7 +43,7 @@ func DefaultSignal(sig syscall.Signal) error {
 // and SigCgt lines are not on every kernel (gVisor has none).
 func SignalHandler(sig syscall.Signal) (uintptr, error) {
 	var old kernelSigaction
-	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8)
+	err := sigaction(sig, nil, &old)
 	return old.handler, err
 }
 
@@ -54,10 +53,20 @@ func SignalHandler(sig syscall.Signal) (uintptr, error) {
 // read on a pipe) instead of failing them with EINTR.
 func ClearRestart(sig syscall.Signal) error {
 	var act kernelSigaction
-	if _, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&act)), 8); err != nil {
+	if err := sigaction(sig, nil, &act); err != nil {
 		return err
 	}
 	act.flags &^= saRestart
-	_, err := Syscall(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8)
-	return err
+	return sigaction(sig, &act, nil)
+}
+
+// sigaction is rt_sigaction(2). The pointers are converted in the call
+// itself, so that the structs stay put while the kernel reads and writes
+// them (rt_sigaction does not sleep, so there is no EINTR to retry).
+func sigaction(sig syscall.Signal, act, old *kernelSigaction) error {
+	_, _, errno := unix.Syscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(act)), uintptr(unsafe.Pointer(old)), 8, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
