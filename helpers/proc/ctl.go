@@ -106,6 +106,18 @@ func Answer(err error) string {
 	return sys.ErrnoName(err)
 }
 
+// ReadAnswer renders a read(2) into p in a peer: the bytes read as text,
+// "EOF" for a read of 0 bytes, or the errno's name.
+func ReadAnswer(p []byte, n int, err error) string {
+	if err == nil && n == 0 {
+		err = io.EOF
+	}
+	if err != nil {
+		return Answer(err)
+	}
+	return string(p[:n])
+}
+
 // Value renders a call's result in a peer as the number or the errno's name.
 func Value(n int, err error) string {
 	if err != nil {

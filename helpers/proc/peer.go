@@ -397,6 +397,13 @@ func (p *Peer) RequireSilent(t testing.TB, what string) {
 	p.silent = true
 }
 
+// Start sends the peer one command line whose answer comes later: a call
+// that blocks, to be shown blocked (RequireSilent) before it is released.
+func (p *Peer) Start(t testing.TB, format string, args ...any) {
+	t.Helper()
+	p.Send(t, fmt.Sprintf(format, args...))
+}
+
 // Ask sends the peer one command line and returns its one-line answer: the
 // shape of the scripted peers that act on a test's commands.
 func (p *Peer) Ask(t testing.TB, format string, args ...any) string {

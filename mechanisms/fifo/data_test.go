@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
@@ -63,33 +64,13 @@ func TestDataLivesOnlyWhileSomeProcessHoldsTheFIFOOpen(t *testing.T) {
 
 // A FIFO has no file position: lseek, pread and pwrite fail with ESPIPE.
 func TestSeekAndPositionalIOFailESPIPE(t *testing.T) {
-	seek := func(whence int, onReadEnd bool) func(r, w int) error {
-		return func(r, w int) error {
-			fd := w
-			if onReadEnd {
-				fd = r
-			}
-			_, err := unix.Seek(fd, 0, whence)
-			return err
-		}
-	}
-	for _, c := range []struct {
-		rule string
-		call func(r, w int) error
-	}{
-		{"lseek SEEK_SET on the read end", seek(unix.SEEK_SET, true)},
-		{"lseek SEEK_CUR on the read end", seek(unix.SEEK_CUR, true)},
-		{"lseek SEEK_SET on the write end", seek(unix.SEEK_SET, false)},
-		{"lseek SEEK_CUR on the write end", seek(unix.SEEK_CUR, false)},
-		{"pread on the read end", func(r, _ int) error { _, err := unix.Pread(r, make([]byte, 4), 0); return err }},
-		{"pwrite on the write end", func(_, w int) error { _, err := unix.Pwrite(w, []byte("x"), 0); return err }},
-	} {
-		t.Run(c.rule, func(t *testing.T) {
+	for _, c := range stream.PositionCalls() {
+		t.Run(c.Rule, func(t *testing.T) {
 			path := newFIFO(t, 0o600)
 			r := mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
 			w := mustOpen(t, path, unix.O_WRONLY|unix.O_NONBLOCK)
 			mustWrite(t, w, "data")
-			sys.RequireErrno(t, c.call(r, w), unix.ESPIPE, c.rule)
+			sys.RequireErrno(t, c.Call(r, w), unix.ESPIPE, c.Rule)
 			mustRead(t, r, "data") // and the failed call moved nothing
 		})
 	}

@@ -2,7 +2,6 @@ package fifo
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -63,14 +62,7 @@ func fifoRole([]string) int {
 		case "read":
 			buf := make([]byte, cmd.Num(1))
 			n, err := sys.Read(fd, buf)
-			if err == nil && n == 0 {
-				err = io.EOF
-			}
-			if err != nil {
-				proc.Tell(proc.Answer(err))
-			} else {
-				proc.Tell(string(buf[:n]))
-			}
+			proc.Tell(proc.ReadAnswer(buf, n, err))
 		case "fill":
 			count, chunk := cmd.Num(1), make([]byte, cmd.Num(2))
 			answer := "ok"

@@ -243,7 +243,7 @@ func TestBlockingWriteOfCapacityPlusOneBlocksUntilReaderPeerDrains(t *testing.T)
 	capacity := pipeSize(t, w)
 	res := sys.Blocks(t, fmt.Sprintf("write of capacity+1 = %d bytes", capacity+1),
 		sys.IO(func() (int, error) { return writeSignalsBlocked(w, pattern(capacity+1)) }),
-		func() { p.Send(t, fmt.Sprintf("drain %d", capacity+1)) })
+		func() { p.Start(t, "drain %d", capacity+1) })
 	if res != (sys.Result{N: capacity + 1}) {
 		t.Fatalf("write once the peer drained: got %s, want %d bytes", res, capacity+1)
 	}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/stream"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
@@ -110,34 +111,13 @@ func TestPipe2RejectsUnknownFlagsEINVAL(t *testing.T) {
 	}
 }
 
+// A pipe has no file position: lseek, pread and pwrite fail with ESPIPE.
 func TestLseekAndPositionalIOFailESPIPE(t *testing.T) {
-	seek := func(whence int, onReadEnd bool) func(r, w int) error {
-		return func(r, w int) error {
-			fd := w
-			if onReadEnd {
-				fd = r
-			}
-			_, err := unix.Seek(fd, 0, whence)
-			return err
-		}
-	}
-	for _, c := range []struct {
-		rule string
-		call func(r, w int) error
-	}{
-		{"lseek SEEK_SET on the read end", seek(unix.SEEK_SET, true)},
-		{"lseek SEEK_CUR on the read end", seek(unix.SEEK_CUR, true)},
-		{"lseek SEEK_END on the read end", seek(unix.SEEK_END, true)},
-		{"lseek SEEK_SET on the write end", seek(unix.SEEK_SET, false)},
-		{"lseek SEEK_CUR on the write end", seek(unix.SEEK_CUR, false)},
-		{"lseek SEEK_END on the write end", seek(unix.SEEK_END, false)},
-		{"pread on the read end", func(r, _ int) error { _, err := unix.Pread(r, make([]byte, 4), 0); return err }},
-		{"pwrite on the write end", func(_, w int) error { _, err := unix.Pwrite(w, []byte("x"), 0); return err }},
-	} {
-		t.Run(c.rule, func(t *testing.T) {
+	for _, c := range stream.PositionCalls() {
+		t.Run(c.Rule, func(t *testing.T) {
 			r, w := sys.Pipe(t, 0)
 			writeAll(t, w, []byte("data"))
-			sys.RequireErrno(t, c.call(r, w), unix.ESPIPE, c.rule)
+			sys.RequireErrno(t, c.Call(r, w), unix.ESPIPE, c.Rule)
 			if n := nread(t, r); n != 4 {
 				t.Fatalf("pipe holds %d bytes after the failed call, want 4", n)
 			}

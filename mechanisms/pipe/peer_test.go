@@ -4,7 +4,6 @@ package pipe
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,14 +44,7 @@ func endRole([]string) int {
 		case cmd[0] == "read" && len(cmd) == 2:
 			buf := make([]byte, cmd.Num(1))
 			n, err := sys.Read(fd, buf)
-			if err == nil && n == 0 {
-				err = io.EOF
-			}
-			if err != nil {
-				proc.Tell(proc.Answer(err))
-			} else {
-				proc.Tell(string(buf[:n]))
-			}
+			proc.Tell(proc.ReadAnswer(buf, n, err))
 		case cmd[0] == "drain" && len(cmd) == 2:
 			buf := make([]byte, cmd.Num(1))
 			proc.Check(sys.ReadFull(fd, buf), "drain")

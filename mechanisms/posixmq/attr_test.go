@@ -66,7 +66,7 @@ func TestSetattrChangesOnlyNonblock(t *testing.T) {
 		// Another process's open of the queue still blocks.
 		peer := spawnMq(t, proc.PeerSpec{})
 		pfd := peer.open(t, q.name, unix.O_RDWR)
-		peer.start(t, "rcv %d 8", pfd)
+		peer.Start(t, "rcv %d 8", pfd)
 		peer.requireBlocked(t, "mq_receive on the peer's own blocking open")
 		mustSend(t, q.fd, "wake", 1)
 		peer.Expect(t, "1:wake")

@@ -37,7 +37,7 @@ func TestReceiveBlocksUntilAPeerSends(t *testing.T) {
 	q := mkQueue(t, 0, 2, 8)
 	recv := spawnMq(t, proc.PeerSpec{})
 	fd := recv.open(t, q.name, unix.O_RDONLY)
-	recv.start(t, "rcv %d 8", fd)
+	recv.Start(t, "rcv %d 8", fd)
 	recv.requireBlocked(t, "mq_receive on an empty queue")
 	mustSend(t, q.fd, "hello", 3)
 	recv.Expect(t, "3:hello")
@@ -62,7 +62,7 @@ func TestSendBlocksUntilAPeerReceives(t *testing.T) {
 	fill(t, q)
 	sender := spawnMq(t, proc.PeerSpec{})
 	fd := sender.open(t, q.name, unix.O_RDWR)
-	sender.start(t, "snd %d 6:late", fd)
+	sender.Start(t, "snd %d 6:late", fd)
 	sender.requireBlocked(t, "mq_send to a full queue")
 	mustReceive(t, q.fd, 8, "0:0")
 	sender.Expect(t, "ok")
@@ -96,7 +96,7 @@ func TestSignalInterrupts(t *testing.T) {
 	}
 
 	t.Run("restarted_under_SA_RESTART", func(t *testing.T) {
-		peer.start(t, "intr-rcv %d 8", fd)
+		peer.Start(t, "intr-rcv %d 8", fd)
 		tid := peer.Thread(t)
 		peer.requireBlocked(t, "mq_receive on an empty queue")
 		signal(tid)
@@ -109,7 +109,7 @@ func TestSignalInterrupts(t *testing.T) {
 	})
 	peer.Must(t, "ok", "norestart")
 	t.Run("receive_EINTR_without_SA_RESTART", func(t *testing.T) {
-		peer.start(t, "intr-rcv %d 8", fd)
+		peer.Start(t, "intr-rcv %d 8", fd)
 		tid := peer.Thread(t)
 		peer.requireBlocked(t, "mq_receive on an empty queue")
 		signal(tid)
@@ -119,7 +119,7 @@ func TestSignalInterrupts(t *testing.T) {
 	})
 	t.Run("send_EINTR_without_SA_RESTART", func(t *testing.T) {
 		fill(t, q)
-		peer.start(t, "intr-snd %d lost", fd)
+		peer.Start(t, "intr-snd %d lost", fd)
 		tid := peer.Thread(t)
 		peer.requireBlocked(t, "mq_send to a full queue")
 		signal(tid)

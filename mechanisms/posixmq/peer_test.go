@@ -102,12 +102,6 @@ func (p mqPeer) open(t *testing.T, name string, flags int) int {
 	return fd
 }
 
-// start sends a command whose answer is expected later (a blocking call).
-func (p mqPeer) start(t *testing.T, format string, args ...any) {
-	t.Helper()
-	p.Send(t, fmt.Sprintf(format, args...))
-}
-
 // requireBlocked fails unless the peer is silent and a thread of it sleeps
 // in the kernel's wait for a queue: the call it was sent blocks.
 func (p mqPeer) requireBlocked(t *testing.T, what string) {

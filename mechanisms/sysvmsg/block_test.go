@@ -58,7 +58,7 @@ func TestNowaitFailsAtOnce(t *testing.T) {
 func TestMsgrcvBlocksUntilAPeerSends(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	recv := spawnMsg(t, proc.PeerSpec{})
-	recv.start(t, "rcv %d 16 0 0", id)
+	recv.Start(t, "rcv %d 16 0 0", id)
 	recv.requireBlocked(t, rcvWait, "msgrcv on an empty queue")
 	sender := spawnMsg(t, proc.PeerSpec{})
 	sender.Must(t, "ok", "snd %d 4 hello 0", id)
@@ -81,7 +81,7 @@ func TestMsgsndBlocksUntilAPeerReceives(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	n := fill(t, id)
 	sender := spawnMsg(t, proc.PeerSpec{})
-	sender.start(t, "snd %d 1 late 0", id)
+	sender.Start(t, "snd %d 1 late 0", id)
 	sender.requireBlocked(t, sndWait, "msgsnd to a full queue")
 	requireQueued(t, id, uint64(n), stat(t, id).Qbytes, "while the sender sleeps")
 	recv := spawnMsg(t, proc.PeerSpec{})
@@ -120,7 +120,7 @@ func TestInterruptedBySignalFailsEINTR(t *testing.T) {
 		}
 	}
 
-	peer.start(t, "intr-rcv %d 16 0", id)
+	peer.Start(t, "intr-rcv %d 16 0", id)
 	tid := peer.Thread(t)
 	peer.requireBlocked(t, rcvWait, "msgrcv on an empty queue")
 	signal(tid)
@@ -130,7 +130,7 @@ func TestInterruptedBySignalFailsEINTR(t *testing.T) {
 	mustRcv(t, id, 16, 0, 0, "1:kept")
 
 	n := fill(t, id)
-	peer.start(t, "intr-snd %d 1 16", id)
+	peer.Start(t, "intr-snd %d 1 16", id)
 	tid = peer.Thread(t)
 	peer.requireBlocked(t, sndWait, "msgsnd to a full queue")
 	signal(tid)

@@ -77,14 +77,14 @@ func TestLrpidFromAnotherThread(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	recv := spawnMsg(t, proc.PeerSpec{})
 	mustSnd(t, id, 1, "queued")
-	recv.start(t, "rcv-thread %d 16 0", id)
+	recv.Start(t, "rcv-thread %d 16 0", id)
 	tid := recv.Thread(t)
 	recv.Expect(t, "1:queued")
 	if lrpid := int(stat(t, id).Lrpid); lrpid != recv.Pid {
 		t.Fatalf("msg_lrpid %d after thread %d took a queued message, want the receiver's pid %d", lrpid, tid, recv.Pid)
 	}
 
-	recv.start(t, "rcv-thread %d 16 0", id)
+	recv.Start(t, "rcv-thread %d 16 0", id)
 	tid = recv.Thread(t)
 	recv.requireBlocked(t, rcvWait, "msgrcv on an empty queue")
 	mustSnd(t, id, 2, "handed")
@@ -131,7 +131,7 @@ func TestQbytesLowerAndRaise(t *testing.T) {
 	peer.Must(t, "ok", "sndn %d 1 40 %#x", id, IPC_NOWAIT)
 	requireQueued(t, id, 2, 100, "msg_qbytes 100 filled by 60 and 40 bytes")
 
-	peer.start(t, "sndn %d 1 30 0", id)
+	peer.Start(t, "sndn %d 1 30 0", id)
 	peer.requireBlocked(t, sndWait, "msgsnd of 30 bytes to a queue at its msg_qbytes of 100")
 	if err := setQbytes(t, id, 130); err != nil {
 		t.Fatalf("IPC_SET msg_qbytes 130: %s", sys.ErrnoName(err))

@@ -128,12 +128,6 @@ func spawnMsg(t *testing.T, spec proc.PeerSpec) msgPeer {
 	return msgPeer{proc.Spawn(t, "msg", spec)}
 }
 
-// start sends a command whose answer is expected later (a blocking call).
-func (p msgPeer) start(t *testing.T, format string, args ...any) {
-	t.Helper()
-	p.Send(t, fmt.Sprintf(format, args...))
-}
-
 // requireBlocked fails unless the peer is silent and a thread of it sleeps
 // in the kernel function wchan (rcvWait, sndWait): the call it was sent
 // blocks.

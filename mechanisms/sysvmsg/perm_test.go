@@ -125,10 +125,10 @@ func TestIPCSetWakesSleepersItExcludes(t *testing.T) {
 	empty, full := mkQueue(t, 0o666), mkQueue(t, 0o666)
 	n := fill(t, full)
 	recv := spawnMsg(t, proc.PeerSpec{Credential: cred})
-	recv.start(t, "rcv %d 16 0 0", empty)
+	recv.Start(t, "rcv %d 16 0 0", empty)
 	recv.requireBlocked(t, rcvWait, "another user's msgrcv on an empty 0666 queue")
 	sender := spawnMsg(t, proc.PeerSpec{Credential: cred})
-	sender.start(t, "snd %d 1 x 0", full)
+	sender.Start(t, "snd %d 1 x 0", full)
 	sender.requireBlocked(t, sndWait, "another user's msgsnd to a full 0666 queue")
 
 	for _, id := range []int{empty, full} {

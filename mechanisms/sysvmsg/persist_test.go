@@ -67,13 +67,13 @@ func TestRemoveWakesSleepersWithEIDRM(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	fill(t, id)
 	recv := spawnMsg(t, proc.PeerSpec{})
-	recv.start(t, "rcv %d 16 5 0", id) // type 5: none is queued
+	recv.Start(t, "rcv %d 16 5 0", id) // type 5: none is queued
 	recv.requireBlocked(t, rcvWait, "msgrcv of an absent type")
 	recv2 := spawnMsg(t, proc.PeerSpec{})
-	recv2.start(t, "rcv %d 16 -4 0", id)
+	recv2.Start(t, "rcv %d 16 -4 0", id)
 	recv2.requireBlocked(t, rcvWait, "msgrcv of msgtyp -4 with only type 9 queued")
 	sender := spawnMsg(t, proc.PeerSpec{})
-	sender.start(t, "snd %d 1 x 0", id)
+	sender.Start(t, "snd %d 1 x 0", id)
 	sender.requireBlocked(t, sndWait, "msgsnd to a full queue")
 
 	if err := Remove(id); err != nil {

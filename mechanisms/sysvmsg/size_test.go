@@ -39,7 +39,7 @@ func TestMessageLongerThanMsgsz(t *testing.T) {
 func TestBlockedReceiverTooSmallGetsE2BIG(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	recv := spawnMsg(t, proc.PeerSpec{})
-	recv.start(t, "rcv %d 5 0 0", id)
+	recv.Start(t, "rcv %d 5 0 0", id)
 	recv.requireBlocked(t, rcvWait, "msgrcv of msgsz 5 on an empty queue")
 	mustSnd(t, id, 3, "0123456789")
 	recv.Expect(t, "E2BIG")

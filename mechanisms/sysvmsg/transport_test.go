@@ -33,7 +33,7 @@ func TestTransportCloseEndsPeerRecv(t *testing.T) {
 		t.Fatalf("Send: %s", sys.ErrnoName(err))
 	}
 	peer.Must(t, "hello", "recv 5")
-	peer.start(t, "recv 5")
+	peer.Start(t, "recv 5")
 	peer.requireBlocked(t, rcvWait, "the peer's Recv on an empty queue")
 	if err := ep.Close(); err != nil {
 		t.Fatalf("Close: %s", sys.ErrnoName(err))

@@ -63,7 +63,7 @@ func TestMsgrcvByType(t *testing.T) {
 func TestBlockedReceiverWaitsForItsType(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	recv := spawnMsg(t, proc.PeerSpec{})
-	recv.start(t, "rcv %d 16 2 0", id)
+	recv.Start(t, "rcv %d 16 2 0", id)
 	recv.requireBlocked(t, rcvWait, "msgrcv of type 2 on an empty queue")
 	mustSnd(t, id, 1, "one")
 	mustSnd(t, id, 3, "three")
@@ -81,7 +81,7 @@ func TestBlockedReceiverWaitsForItsType(t *testing.T) {
 func TestBlockedReceiverWithNegativeType(t *testing.T) {
 	id := mkQueue(t, 0o600)
 	recv := spawnMsg(t, proc.PeerSpec{})
-	recv.start(t, "rcv %d 16 -2 0", id)
+	recv.Start(t, "rcv %d 16 -2 0", id)
 	recv.requireBlocked(t, rcvWait, "msgrcv of msgtyp -2 on an empty queue")
 	mustSnd(t, id, 3, "three")
 	recv.requireBlocked(t, rcvWait, "msgrcv of msgtyp -2 with type 3 queued")

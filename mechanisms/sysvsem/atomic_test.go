@@ -29,7 +29,7 @@ func TestBlockedOpsOfOneCallCompleteAsAWhole(t *testing.T) {
 	id := newSet(t, 2, 0o600)
 	setAll(t, id, 1, 0)
 	peer := spawnSem(t, proc.PeerSpec{})
-	peer.start(t, "op %d %s", id, spec(p(0), p(1)))
+	peer.Start(t, "op %d %s", id, spec(p(0), p(1)))
 	peer.requireBlocked(t, "P on semaphores 0 (value 1) and 1 (value 0)")
 	requireVals(t, id, 1, 0)
 

@@ -72,13 +72,13 @@ func TestGetncntAndGetzcntCountSleepingProcesses(t *testing.T) {
 	var takers, zeroers []semPeer
 	for range 2 {
 		peer := spawnSem(t, proc.PeerSpec{})
-		peer.start(t, "op %d %s", id, spec(p(0)))
+		peer.Start(t, "op %d %s", id, spec(p(0)))
 		peer.requireBlocked(t, "P on value 0")
 		takers = append(takers, peer)
 	}
 	for range 3 {
 		peer := spawnSem(t, proc.PeerSpec{})
-		peer.start(t, "op %d %s", id, spec(zero(1)))
+		peer.Start(t, "op %d %s", id, spec(zero(1)))
 		peer.requireBlocked(t, "wait for zero on value 1")
 		zeroers = append(zeroers, peer)
 	}

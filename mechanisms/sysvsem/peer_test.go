@@ -94,12 +94,6 @@ func spawnSem(t *testing.T, spec proc.PeerSpec) semPeer {
 	return semPeer{proc.Spawn(t, "sem", spec)}
 }
 
-// start sends a command whose answer is expected later (a blocking op).
-func (p semPeer) start(t *testing.T, format string, args ...any) {
-	t.Helper()
-	p.Send(t, fmt.Sprintf(format, args...))
-}
-
 // requireBlocked fails unless the peer is silent and a thread of it sleeps
 // in semop: the call it was sent blocks.
 func (p semPeer) requireBlocked(t *testing.T, what string) {

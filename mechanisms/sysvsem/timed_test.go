@@ -33,7 +33,7 @@ func TestSemtimedopTimesOutWithEAGAIN(t *testing.T) {
 	}
 
 	peer := spawnSem(t, proc.PeerSpec{})
-	peer.start(t, "timedop %d %d %s", id, sys.Scale(time.Minute).Milliseconds(), spec(p(0)))
+	peer.Start(t, "timedop %d %d %s", id, sys.Scale(time.Minute).Milliseconds(), spec(p(0)))
 	peer.requireBlocked(t, "semtimedop P with a minute's timeout")
 	mustOp(t, id, v(0))
 	peer.Expect(t, "ok")
@@ -67,10 +67,10 @@ func TestRemovalWakesWaitersInOtherProcessesWithEIDRM(t *testing.T) {
 	id := newSet(t, 2, 0o600)
 	setVal(t, id, 1, 1)
 	taker := spawnSem(t, proc.PeerSpec{})
-	taker.start(t, "op %d %s", id, spec(p(0)))
+	taker.Start(t, "op %d %s", id, spec(p(0)))
 	taker.requireBlocked(t, "P on value 0")
 	zeroer := spawnSem(t, proc.PeerSpec{})
-	zeroer.start(t, "op %d %s", id, spec(zero(1)))
+	zeroer.Start(t, "op %d %s", id, spec(zero(1)))
 	zeroer.requireBlocked(t, "wait for zero on value 1")
 
 	if err := Remove(id); err != nil {
@@ -89,7 +89,7 @@ func TestRemovalWakesWaitersInOtherProcessesWithEIDRM(t *testing.T) {
 func TestSemopInterruptedBySignalFailsEINTR(t *testing.T) {
 	id := newSet(t, 1, 0o600)
 	peer := spawnSem(t, proc.PeerSpec{})
-	peer.start(t, "intr %d %s", id, spec(p(0)))
+	peer.Start(t, "intr %d %s", id, spec(p(0)))
 	tid := peer.Thread(t)
 	peer.requireBlocked(t, "P on value 0")
 	if err := unix.Tgkill(peer.Pid, tid, unix.SIGUSR1); err != nil {
