@@ -3,6 +3,7 @@ package sys
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync/atomic"
 	"unsafe"
 
@@ -28,30 +29,79 @@ func Retry(op func() error) error {
 	return err
 }
 
-// Syscall makes a system call, retried on EINTR, and returns a nil error on
-// success, never a non-nil Errno(0). In a benchmark loop's raw mode (see
-// SetRawIO) it bypasses the runtime's syscall entry and exit.
+// Syscall makes a system call with numeric arguments, retried on EINTR,
+// and returns a nil error on success, never a non-nil Errno(0). In a
+// benchmark loop's raw mode (see SetRawIO) it bypasses the runtime's
+// syscall entry and exit. A call that takes a pointer into Go memory goes
+// through SyscallArgs.
 func Syscall(trap uintptr, args ...uintptr) (uintptr, error) {
-	var a [6]uintptr
-	copy(a[:], args)
-	return RetryValue(func() (uintptr, error) { return call(trap, a) })
+	var a [6]Arg
+	for i, v := range args {
+		a[i].n = v
+	}
+	return RetryValue(func() (uintptr, error) { return call(trap, &a) })
 }
 
 // SyscallOnce is Syscall without the EINTR retry, for tests about EINTR.
 func SyscallOnce(trap uintptr, args ...uintptr) (uintptr, error) {
-	var a [6]uintptr
-	copy(a[:], args)
-	return call(trap, a)
+	var a [6]Arg
+	for i, v := range args {
+		a[i].n = v
+	}
+	return call(trap, &a)
 }
 
-func call(trap uintptr, a [6]uintptr) (uintptr, error) {
+// An Arg is one argument of SyscallArgs: a number (Num) or a pointer into
+// Go memory (Ptr). A pointer stays a pointer until the system call itself:
+// a uintptr taken earlier would go stale if the goroutine's stack moved on
+// the way (a stack-allocated struct or array), and would not keep a heap
+// object alive.
+type Arg struct {
+	n uintptr
+	p unsafe.Pointer
+}
+
+// Num is a numeric argument.
+func Num[I ~int | ~int32 | ~int64 | ~uint | ~uint32 | ~uint64 | ~uintptr](v I) Arg {
+	return Arg{n: uintptr(v)}
+}
+
+// Ptr is a pointer argument; nil passes NULL.
+func Ptr(p unsafe.Pointer) Arg { return Arg{p: p} }
+
+// SyscallArgs is Syscall for a call with pointer arguments.
+func SyscallArgs(trap uintptr, args ...Arg) (uintptr, error) {
+	var a [6]Arg
+	for i, v := range args { // not copy, whose pointers escape analysis sends to the heap
+		a[i] = v
+	}
+	return RetryValue(func() (uintptr, error) { return call(trap, &a) })
+}
+
+// SyscallArgsOnce is SyscallArgs without the EINTR retry.
+func SyscallArgsOnce(trap uintptr, args ...Arg) (uintptr, error) {
+	var a [6]Arg
+	for i, v := range args { // not copy, whose pointers escape analysis sends to the heap
+		a[i] = v
+	}
+	return call(trap, &a)
+}
+
+// word is the register value of an argument. It must be computed in the
+// argument list of the system call, with no function call in between
+// (it is inlined): the stack cannot move there, and the unix.Syscall
+// entry points do not grow it.
+func (a *Arg) word() uintptr { return uintptr(a.p) + a.n }
+
+func call(trap uintptr, a *[6]Arg) (uintptr, error) {
 	var r uintptr
 	var errno unix.Errno
 	if rawIO.Load() {
-		r, _, errno = unix.RawSyscall6(trap, a[0], a[1], a[2], a[3], a[4], a[5])
+		r, _, errno = unix.RawSyscall6(trap, a[0].word(), a[1].word(), a[2].word(), a[3].word(), a[4].word(), a[5].word())
 	} else {
-		r, _, errno = unix.Syscall6(trap, a[0], a[1], a[2], a[3], a[4], a[5])
+		r, _, errno = unix.Syscall6(trap, a[0].word(), a[1].word(), a[2].word(), a[3].word(), a[4].word(), a[5].word())
 	}
+	runtime.KeepAlive(a) // the pointers' objects live until the call returns
 	if errno != 0 {
 		return r, errno
 	}

@@ -41,7 +41,7 @@ func Advise(addr uintptr, length, advice int) error {
 func Resident(addr uintptr, length int) ([]byte, error) {
 	pages := (length + unix.Getpagesize() - 1) / unix.Getpagesize()
 	vec := make([]byte, pages)
-	_, err := sys.Syscall(unix.SYS_MINCORE, addr, uintptr(length), uintptr(unsafe.Pointer(&vec[0])))
+	_, err := sys.SyscallArgs(unix.SYS_MINCORE, sys.Num(addr), sys.Num(length), sys.Ptr(unsafe.Pointer(&vec[0])))
 	return vec, err
 }
 

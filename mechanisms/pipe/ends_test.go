@@ -101,7 +101,7 @@ func TestPipe2RejectsUnknownFlagsEINVAL(t *testing.T) {
 	}{{"O_APPEND", unix.O_APPEND}, {"O_RDWR", unix.O_RDWR}, {"O_SYNC", unix.O_SYNC}, {"O_TRUNC", unix.O_TRUNC}} {
 		t.Run(f.name, func(t *testing.T) {
 			var fds [2]int32
-			_, err := sys.Syscall(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&fds)), uintptr(f.flag))
+			_, err := sys.SyscallArgs(unix.SYS_PIPE2, sys.Ptr(unsafe.Pointer(&fds)), sys.Num(f.flag))
 			if err == nil {
 				sys.Own(t, int(fds[0]))
 				sys.Own(t, int(fds[1]))

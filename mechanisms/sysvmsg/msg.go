@@ -55,7 +55,7 @@ func SetType(buf []byte, mtype int) { binary.NativeEndian.PutUint64(buf, uint64(
 // TypeOf reads mtype from the header of buf.
 func TypeOf(buf []byte) int { return int(int64(binary.NativeEndian.Uint64(buf))) }
 
-func bufPtr(buf []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(buf))) }
+func bufPtr(buf []byte) sys.Arg { return sys.Ptr(unsafe.Pointer(unsafe.SliceData(buf))) }
 
 // SndBuf is msgsnd(2) of buf, a struct msgbuf: mtype in its first
 // HeaderLen bytes, then the text, len(buf)-HeaderLen bytes of it. It is
@@ -66,7 +66,7 @@ func SndBuf(id int, buf []byte, flags int) error {
 	if len(buf) < HeaderLen {
 		return unix.EINVAL
 	}
-	_, err := sys.Syscall(unix.SYS_MSGSND, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(flags))
+	_, err := sys.SyscallArgs(unix.SYS_MSGSND, sys.Num(id), bufPtr(buf), sys.Num(len(buf)-HeaderLen), sys.Num(flags))
 	return err
 }
 
@@ -75,7 +75,7 @@ func SndBufOnce(id int, buf []byte, flags int) error {
 	if len(buf) < HeaderLen {
 		return unix.EINVAL
 	}
-	_, err := sys.SyscallOnce(unix.SYS_MSGSND, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(flags))
+	_, err := sys.SyscallArgsOnce(unix.SYS_MSGSND, sys.Num(id), bufPtr(buf), sys.Num(len(buf)-HeaderLen), sys.Num(flags))
 	return err
 }
 
@@ -87,7 +87,7 @@ func RcvBuf(id int, buf []byte, msgtyp, flags int) (int, error) {
 	if len(buf) < HeaderLen {
 		return 0, unix.EINVAL
 	}
-	n, err := sys.Syscall(unix.SYS_MSGRCV, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(msgtyp), uintptr(flags))
+	n, err := sys.SyscallArgs(unix.SYS_MSGRCV, sys.Num(id), bufPtr(buf), sys.Num(len(buf)-HeaderLen), sys.Num(msgtyp), sys.Num(flags))
 	return checkLen(int(n), len(buf)-HeaderLen, err)
 }
 
@@ -105,7 +105,7 @@ func RcvBufOnce(id int, buf []byte, msgtyp, flags int) (int, error) {
 	if len(buf) < HeaderLen {
 		return 0, unix.EINVAL
 	}
-	n, err := sys.SyscallOnce(unix.SYS_MSGRCV, uintptr(id), bufPtr(buf), uintptr(len(buf)-HeaderLen), uintptr(msgtyp), uintptr(flags))
+	n, err := sys.SyscallArgsOnce(unix.SYS_MSGRCV, sys.Num(id), bufPtr(buf), sys.Num(len(buf)-HeaderLen), sys.Num(msgtyp), sys.Num(flags))
 	return checkLen(int(n), len(buf)-HeaderLen, err)
 }
 
@@ -130,7 +130,7 @@ func Rcv(id, size, msgtyp, flags int) (mtype int, text []byte, err error) {
 
 // ctl is msgctl(2).
 func ctl(id, cmd int, buf unsafe.Pointer) (int, error) {
-	r, err := sys.Syscall(unix.SYS_MSGCTL, uintptr(id), uintptr(cmd), uintptr(buf))
+	r, err := sys.SyscallArgs(unix.SYS_MSGCTL, sys.Num(id), sys.Num(cmd), sys.Ptr(buf))
 	return int(r), err
 }
 

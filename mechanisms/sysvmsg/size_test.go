@@ -65,7 +65,7 @@ func TestMsgsndSizeAndTypeLimits(t *testing.T) {
 	}
 	buf := make([]byte, HeaderLen+1)
 	SetType(buf, 1)
-	_, err = sys.Syscall(unix.SYS_MSGSND, uintptr(id), bufPtr(buf), ^uintptr(0), IPC_NOWAIT)
+	_, err = sys.SyscallArgs(unix.SYS_MSGSND, sys.Num(id), bufPtr(buf), sys.Num(^uintptr(0)), sys.Num(IPC_NOWAIT))
 	sys.RequireErrno(t, err, unix.EINVAL, "msgsnd with msgsz (size_t)-1")
 	requireQueued(t, id, 1, uint64(l.Max), "after the rejected sends")
 
@@ -73,7 +73,7 @@ func TestMsgsndSizeAndTypeLimits(t *testing.T) {
 	if err != nil || mtype != 1 || string(text) != string(filler(l.Max)) {
 		t.Fatalf("msgrcv of the msgmax message: type %d, %d bytes, %s", mtype, len(text), sys.ErrnoName(err))
 	}
-	_, err = sys.Syscall(unix.SYS_MSGRCV, uintptr(id), bufPtr(buf), ^uintptr(0), 0, IPC_NOWAIT)
+	_, err = sys.SyscallArgs(unix.SYS_MSGRCV, sys.Num(id), bufPtr(buf), sys.Num(^uintptr(0)), sys.Num(0), sys.Num(IPC_NOWAIT))
 	sys.RequireErrno(t, err, unix.EINVAL, "msgrcv with msgsz (size_t)-1")
 }
 

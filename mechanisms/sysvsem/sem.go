@@ -59,30 +59,25 @@ func Get(key, nsems, flags int) (int, error) {
 	return int(id), err
 }
 
-func opsPtr(ops []Sembuf) uintptr {
-	if len(ops) == 0 {
-		return 0
-	}
-	return uintptr(unsafe.Pointer(&ops[0]))
-}
+func opsPtr(ops []Sembuf) sys.Arg { return sys.Ptr(unsafe.Pointer(unsafe.SliceData(ops))) }
 
 // Op is semop(2), retried on EINTR (the Go runtime's preemption signals
 // interrupt a blocked semop, which the kernel never restarts).
 func Op(id int, ops ...Sembuf) error {
-	_, err := sys.Syscall(unix.SYS_SEMOP, uintptr(id), opsPtr(ops), uintptr(len(ops)))
+	_, err := sys.SyscallArgs(unix.SYS_SEMOP, sys.Num(id), opsPtr(ops), sys.Num(len(ops)))
 	return err
 }
 
 // OpOnce is semop(2) without the EINTR retry, for tests about EINTR.
 func OpOnce(id int, ops ...Sembuf) error {
-	_, err := sys.SyscallOnce(unix.SYS_SEMOP, uintptr(id), opsPtr(ops), uintptr(len(ops)))
+	_, err := sys.SyscallArgsOnce(unix.SYS_SEMOP, sys.Num(id), opsPtr(ops), sys.Num(len(ops)))
 	return err
 }
 
 // TimedOpOnce is semtimedop(2) with a relative timeout, without retry. A
 // nil ts passes a NULL timeout (wait for ever).
 func TimedOpOnce(id int, ts *unix.Timespec, ops ...Sembuf) error {
-	_, err := sys.SyscallOnce(unix.SYS_SEMTIMEDOP, uintptr(id), opsPtr(ops), uintptr(len(ops)), uintptr(unsafe.Pointer(ts)))
+	_, err := sys.SyscallArgsOnce(unix.SYS_SEMTIMEDOP, sys.Num(id), opsPtr(ops), sys.Num(len(ops)), sys.Ptr(unsafe.Pointer(ts)))
 	return err
 }
 
@@ -101,37 +96,37 @@ func TimedOp(id int, d time.Duration, ops ...Sembuf) error {
 
 // ctl is semctl(2) with union semun passed by value, as the kernel takes
 // it: an int (SETVAL) or a pointer (the rest), in one register.
-func ctl(id, num, cmd int, arg uintptr) (int, error) {
-	r, err := sys.Syscall(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), arg)
+func ctl(id, num, cmd int, arg sys.Arg) (int, error) {
+	r, err := sys.SyscallArgs(unix.SYS_SEMCTL, sys.Num(id), sys.Num(num), sys.Num(cmd), arg)
 	return int(r), err
 }
 
 // Ctl is semctl(2) for commands whose semun argument is unused or an
 // int: GETVAL, GETPID, GETNCNT, GETZCNT, IPC_RMID, SETVAL.
-func Ctl(id, num, cmd, val int) (int, error) { return ctl(id, num, cmd, uintptr(val)) }
+func Ctl(id, num, cmd, val int) (int, error) { return ctl(id, num, cmd, sys.Num(val)) }
 
 // GetVal returns semaphore num's value (GETVAL).
-func GetVal(id, num int) (int, error) { return ctl(id, num, GETVAL, 0) }
+func GetVal(id, num int) (int, error) { return ctl(id, num, GETVAL, sys.Num(0)) }
 
 // SetVal sets semaphore num's value (SETVAL).
 func SetVal(id, num, val int) error {
-	_, err := ctl(id, num, SETVAL, uintptr(val))
+	_, err := ctl(id, num, SETVAL, sys.Num(val))
 	return err
 }
 
 // GetPid returns the pid of the last process to change semaphore num.
-func GetPid(id, num int) (int, error) { return ctl(id, num, GETPID, 0) }
+func GetPid(id, num int) (int, error) { return ctl(id, num, GETPID, sys.Num(0)) }
 
 // GetNcnt returns how many threads wait for semaphore num to increase.
-func GetNcnt(id, num int) (int, error) { return ctl(id, num, GETNCNT, 0) }
+func GetNcnt(id, num int) (int, error) { return ctl(id, num, GETNCNT, sys.Num(0)) }
 
 // GetZcnt returns how many threads wait for semaphore num to become 0.
-func GetZcnt(id, num int) (int, error) { return ctl(id, num, GETZCNT, 0) }
+func GetZcnt(id, num int) (int, error) { return ctl(id, num, GETZCNT, sys.Num(0)) }
 
 // GetAll returns every value of a set of nsems semaphores (GETALL).
 func GetAll(id, nsems int) ([]uint16, error) {
 	vals := make([]uint16, max(nsems, 1))
-	_, err := ctl(id, 0, GETALL, uintptr(unsafe.Pointer(&vals[0])))
+	_, err := ctl(id, 0, GETALL, sys.Ptr(unsafe.Pointer(&vals[0])))
 	return vals[:nsems], err
 }
 
@@ -141,14 +136,14 @@ func SetAll(id int, vals []uint16) error {
 	if len(vals) == 0 {
 		return unix.EINVAL
 	}
-	_, err := ctl(id, 0, SETALL, uintptr(unsafe.Pointer(&vals[0])))
+	_, err := ctl(id, 0, SETALL, sys.Ptr(unsafe.Pointer(&vals[0])))
 	return err
 }
 
 // Stat is IPC_STAT.
 func Stat(id int) (SemidDS, error) {
 	var ds SemidDS
-	_, err := ctl(id, 0, unix.IPC_STAT, uintptr(unsafe.Pointer(&ds)))
+	_, err := ctl(id, 0, unix.IPC_STAT, sys.Ptr(unsafe.Pointer(&ds)))
 	return ds, err
 }
 
@@ -156,26 +151,26 @@ func Stat(id int) (SemidDS, error) {
 // table; it returns the set's identifier.
 func StatIndex(index, cmd int) (int, SemidDS, error) {
 	var ds SemidDS
-	id, err := ctl(index, 0, cmd, uintptr(unsafe.Pointer(&ds)))
+	id, err := ctl(index, 0, cmd, sys.Ptr(unsafe.Pointer(&ds)))
 	return id, ds, err
 }
 
 // Set is IPC_SET: it copies uid, gid and the low 9 bits of mode.
 func Set(id int, ds *SemidDS) error {
-	_, err := ctl(id, 0, unix.IPC_SET, uintptr(unsafe.Pointer(ds)))
+	_, err := ctl(id, 0, unix.IPC_SET, sys.Ptr(unsafe.Pointer(ds)))
 	return err
 }
 
 // Info is IPC_INFO or SEM_INFO; it returns the highest used index.
 func Info(cmd int) (int, Seminfo, error) {
 	var info Seminfo
-	n, err := ctl(0, 0, cmd, uintptr(unsafe.Pointer(&info)))
+	n, err := ctl(0, 0, cmd, sys.Ptr(unsafe.Pointer(&info)))
 	return n, info, err
 }
 
 // Remove is IPC_RMID.
 func Remove(id int) error {
-	_, err := ctl(id, 0, unix.IPC_RMID, 0)
+	_, err := ctl(id, 0, unix.IPC_RMID, sys.Num(0))
 	return err
 }
 

@@ -111,7 +111,7 @@ func Ctl(id, cmd int) error {
 // Info is IPC_INFO: the limits of this IPC namespace.
 func Info() (ShmInfo, error) {
 	var info ShmInfo
-	_, err := sys.Syscall(unix.SYS_SHMCTL, 0, IPC_INFO, uintptr(unsafe.Pointer(&info)))
+	_, err := sys.SyscallArgs(unix.SYS_SHMCTL, sys.Num(0), sys.Num(IPC_INFO), sys.Ptr(unsafe.Pointer(&info)))
 	return info, err
 }
 
@@ -119,7 +119,7 @@ func Info() (ShmInfo, error) {
 // table too.
 func Usage() (int, ShmUsage, error) {
 	var u ShmUsage
-	n, err := sys.Syscall(unix.SYS_SHMCTL, 0, SHM_INFO, uintptr(unsafe.Pointer(&u)))
+	n, err := sys.SyscallArgs(unix.SYS_SHMCTL, sys.Num(0), sys.Num(SHM_INFO), sys.Ptr(unsafe.Pointer(&u)))
 	return int(n), u, err
 }
 
@@ -127,6 +127,6 @@ func Usage() (int, ShmUsage, error) {
 // it returns the segment's identifier.
 func StatIndex(index, cmd int) (int, ShmidDS, error) {
 	var ds ShmidDS
-	id, err := sys.Syscall(unix.SYS_SHMCTL, uintptr(index), uintptr(cmd), uintptr(unsafe.Pointer(&ds)))
+	id, err := sys.SyscallArgs(unix.SYS_SHMCTL, sys.Num(index), sys.Num(cmd), sys.Ptr(unsafe.Pointer(&ds)))
 	return int(id), ds, err
 }
