@@ -1,7 +1,7 @@
 // Package posixmq holds raw wrappers for POSIX message queues (mq_open,
 // mq_timedsend, mq_timedreceive, mq_getsetattr, mq_unlink), which
-// x/sys/unix does not wrap; its tests prove the semantics of man 7
-// mq_overview between real processes.
+// x/sys/unix does not wrap, and the table's posixmq transport; its tests
+// prove the semantics of man 7 mq_overview between real processes.
 package posixmq
 
 import (

@@ -106,10 +106,6 @@ func fill(t *testing.T, q queue) {
 	}
 }
 
-// pastDeadline is an absolute deadline already gone: the call fails with
-// ETIMEDOUT instead of sleeping, and succeeds where it need not wait.
-func pastDeadline() *unix.Timespec { return &unix.Timespec{Sec: 1} }
-
 // drain receives until the queue is empty, without sleeping, and returns
 // the messages as "PRIO:TEXT".
 func drain(t *testing.T, fd int) []string {
