@@ -25,6 +25,7 @@ import (
 func init() {
 	proc.Register("mq", mqRole)
 	proc.Register("mq-notified", notifiedRole)
+	proc.Register("mq-ipcns", ipcnsRole)
 }
 
 func mqRole([]string) int {
@@ -61,6 +62,13 @@ func mqRole([]string) int {
 			proc.Tell(awaitSignal(sys.WakeBound()))
 		case "nosig": // nosig: "none" if no signal comes within BlockBound
 			proc.Tell(awaitSignal(sys.BlockBound()))
+		case "limit": // limit NAME VALUE: write /proc/sys/fs/mqueue/NAME
+			proc.Tell(proc.Answer(os.WriteFile("/proc/sys/fs/mqueue/"+arg(1), []byte(arg(2)), 0)))
+		case "cap": // cap N on|off: capability N in the effective set
+			proc.Tell(proc.Answer(setEffective(num(1), arg(2) == "on")))
+		case "rlimit": // rlimit BYTES: RLIMIT_MSGQUEUE, soft and hard
+			lim := &unix.Rlimit{Cur: uint64(num(1)), Max: uint64(num(1))}
+			proc.Tell(proc.Answer(unix.Setrlimit(unix.RLIMIT_MSGQUEUE, lim)))
 		case "curmsgs": // curmsgs FD
 			a, err := GetAttr(num(1))
 			proc.Tell(proc.Value(int(a.Curmsgs), err))
@@ -74,6 +82,32 @@ func mqRole([]string) int {
 			proc.Fatalf("unknown command %q", cmd)
 		}
 	}
+}
+
+// ipcnsRole is the "mq" role in an IPC namespace of its own, so that the
+// limits it sets there bind no other process. A thread's namespaces and
+// capabilities are its own, so the role unshares on a locked thread and
+// makes every call from it: the command loop runs on that thread.
+func ipcnsRole(args []string) int {
+	runtime.LockOSThread() // for good: the thread dies with the role
+	proc.Check(unix.Unshare(unix.CLONE_NEWIPC), "unshare(CLONE_NEWIPC)")
+	return mqRole(args)
+}
+
+// setEffective puts capability c in the calling thread's effective set, or
+// takes it out; putting it in fails with EPERM unless it is permitted.
+func setEffective(c int, on bool) error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return err
+	}
+	if on {
+		data[c/32].Effective |= 1 << (c % 32)
+	} else {
+		data[c/32].Effective &^= 1 << (c % 32)
+	}
+	return unix.Capset(&hdr, &data[0])
 }
 
 // notifySignal is the signal the notification tests register for: a
