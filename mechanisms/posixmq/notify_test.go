@@ -208,12 +208,7 @@ func TestNotifyNoneSendsNoSignal(t *testing.T) {
 	requireRegistered(t, q, "after SIGEV_NONE")
 	mustSend(t, q.fd, "quiet", 1)
 	notified.Must(t, "none", "nosig")
-	if err := Notify(q.fd, &Sigevent{Notify: SigevNone}); err != nil {
-		t.Fatalf("mq_notify after the SIGEV_NONE registration fired: %s, want it removed", sys.ErrnoName(err))
-	}
-	if err := Notify(q.fd, nil); err != nil {
-		t.Fatalf("mq_notify(NULL) by the holder: %s", sys.ErrnoName(err))
-	}
+	requireUnregistered(t, q, "after the SIGEV_NONE registration fired")
 }
 
 // The queue's file shows the registration while it lasts: NOTIFY is the
@@ -246,4 +241,68 @@ func TestQueueFileShowsNotification(t *testing.T) {
 	requireFields(SigevNone, 0, notified.Pid)
 	notified.Must(t, "ok", "unnotify %d", nfd)
 	requireFields(0, 0, 0)
+}
+
+// The registration belongs to the holder's use of the queue: it goes when
+// the holder closes a descriptor of the queue, and when the holder exits
+// (ipc/mqueue.c removes it on the holder's flush of the file).
+func TestNotifyEndsWithTheHolder(t *testing.T) {
+	requireNotify(t)
+	t.Run("holder_closes", func(t *testing.T) {
+		q := mkQueue(t, 0, 4, 16)
+		holder := spawnNotified(t, proc.PeerSpec{})
+		hfd := holder.register(t, q.name)
+		requireRegistered(t, q, "while the holder has the queue open")
+		holder.Must(t, "ok", "close %d", hfd)
+		requireUnregistered(t, q, "after the holder closed its descriptor")
+	})
+	t.Run("holder_exits", func(t *testing.T) {
+		q := mkQueue(t, 0, 4, 16)
+		holder := spawnNotified(t, proc.PeerSpec{})
+		holder.register(t, q.name)
+		requireRegistered(t, q, "while the holder runs")
+		holder.Send(t, "exit")
+		holder.RequireExit(t, 0)
+		requireUnregistered(t, q, "after the holder exited")
+	})
+}
+
+// requireUnregistered fails unless the queue is free to register for: the
+// test registers, and removes its registration again.
+func requireUnregistered(t *testing.T, q queue, what string) {
+	t.Helper()
+	if err := Notify(q.fd, &Sigevent{Notify: SigevNone}); err != nil {
+		t.Fatalf("%s: the test's mq_notify: %s, want the queue free", what, sys.ErrnoName(err))
+	}
+	if err := Notify(q.fd, nil); err != nil {
+		t.Fatalf("mq_notify(NULL) by the holder: %s", sys.ErrnoName(err))
+	}
+}
+
+// mq_notify refuses a descriptor that is not a queue with EBADF, and a
+// sigev_notify it does not know or a signal number above the last with
+// EINVAL, registering nothing (man 3 mq_notify).
+func TestNotifyRefusesBadArguments(t *testing.T) {
+	requireNotify(t)
+	q := mkQueue(t, 0, 4, 16)
+	r, _ := sys.Pipe(t, 0)
+	for _, c := range []struct {
+		rule string
+		fd   int
+		ev   Sigevent
+		want unix.Errno
+	}{
+		{"not_a_queue_EBADF", r, Sigevent{Notify: SigevNone}, unix.EBADF},
+		{"unknown_sigev_notify_EINVAL", q.fd, Sigevent{Notify: 7}, unix.EINVAL},
+		{"signal_above_the_last_EINVAL", q.fd, Sigevent{Notify: SigevSignal, Signo: 65}, unix.EINVAL},
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			err := Notify(c.fd, &c.ev)
+			if err == nil && c.fd == q.fd {
+				Notify(q.fd, nil)
+			}
+			sys.RequireErrno(t, err, c.want, "mq_notify")
+			requireUnregistered(t, q, "after the refused mq_notify")
+		})
+	}
 }
