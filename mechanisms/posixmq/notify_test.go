@@ -2,6 +2,7 @@ package posixmq
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -21,7 +22,7 @@ func requireNotify(t *testing.T) {
 	t.Helper()
 	requireQueueIO(t)
 	if !SigeventKnown {
-		t.Skipf("struct sigevent is laid out here for amd64 and arm64 only, not %s", sys.KernelRelease())
+		t.Skipf("struct sigevent is laid out here for amd64 and arm64 only, not %s", runtime.GOARCH)
 	}
 	if err := Notify(-1, nil); err == unix.ENOSYS {
 		t.Skipf("the kernel (%s) has no mq_notify (ENOSYS)", sys.KernelRelease())
@@ -212,9 +213,10 @@ func TestNotifyNoneSendsNoSignal(t *testing.T) {
 }
 
 // The queue's file shows the registration while it lasts: NOTIFY is the
-// sigev_notify (SIGEV_SIGNAL is 0), SIGNO the signal for SIGEV_SIGNAL and 0
-// for SIGEV_NONE, NOTIFY_PID the holder's pid; all three read 0 once the
-// notification has fired (man 7 mq_overview).
+// sigev_notify (SIGEV_SIGNAL's value is the one an empty field shows, so
+// the pid tells it apart), SIGNO the signal for SIGEV_SIGNAL and none for
+// SIGEV_NONE, NOTIFY_PID the holder's pid; all three are cleared once the
+// notification has fired or been removed (man 7 mq_overview).
 func TestQueueFileShowsNotification(t *testing.T) {
 	requireNotify(t)
 	requireMounted(t)
