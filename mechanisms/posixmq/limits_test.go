@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -124,4 +125,133 @@ func TestBadNamesAreRefused(t *testing.T) {
 			sys.RequireErrno(t, err, c.want, "mq_open of "+strconv.Quote(c.name))
 		})
 	}
+}
+
+// create makes the peer create name with O_CREAT|O_EXCL|O_RDWR, mode 0600,
+// maxmsg and msgsize, and returns its answer: an fd, or an errno's name.
+func (p mqPeer) create(t *testing.T, name string, maxmsg, msgsize int) string {
+	t.Helper()
+	return p.Ask(t, "open %s %#x 0o600 %d %d", name, unix.O_CREAT|unix.O_EXCL|unix.O_RDWR, maxmsg, msgsize)
+}
+
+// mustCreate is create that fails the test unless the peer got an fd.
+func (p mqPeer) mustCreate(t *testing.T, name string, maxmsg, msgsize int) int {
+	t.Helper()
+	got := p.create(t, name, maxmsg, msgsize)
+	fd, err := strconv.Atoi(got)
+	if err != nil {
+		t.Fatalf("peer %d: mq_open(%s, O_CREAT|O_EXCL, maxmsg %d, msgsize %d): %s", p.Pid, name, maxmsg, msgsize, got)
+	}
+	return fd
+}
+
+// capSysResource is CAP_SYS_RESOURCE, which lifts queues_max.
+const capSysResource = unix.CAP_SYS_RESOURCE
+
+// Without CAP_SYS_RESOURCE, mq_open cannot create a queue once the IPC
+// namespace holds fs/mqueue/queues_max of them: ENOSPC (man 7
+// mq_overview). A queue counts until it is gone, not merely unlinked:
+// unlinked but still open it keeps its place. Opening an existing queue
+// makes none, and the limit is the namespace's own. The peer sets the
+// limit in an IPC namespace of its own, so that no other process runs
+// into it, and drops CAP_SYS_RESOURCE from its effective set.
+func TestQueuesMaxIsENOSPC(t *testing.T) {
+	sys.RequireCap(t, unix.CAP_SYS_ADMIN, "CAP_SYS_ADMIN", "the peer makes an IPC namespace to lower queues_max in")
+	const queuesMax = 2
+	peer := mqPeer{proc.Spawn(t, "mq-ipcns", proc.PeerSpec{})}
+	switch got := peer.Ask(t, "limit queues_max %d", queuesMax); got {
+	case "ok":
+	case "ENOENT":
+		t.Skipf("the kernel (%s) has no fs/mqueue/queues_max to lower", sys.KernelRelease())
+	default:
+		t.Fatalf("peer: write %d to fs/mqueue/queues_max: %s", queuesMax, got)
+	}
+	peer.Must(t, "ok", "cap %d off", capSysResource)
+	names := []string{proc.Name(), proc.Name(), proc.Name()}
+	fds := []int{peer.mustCreate(t, names[0], 1, 8), peer.mustCreate(t, names[1], 1, 8)}
+	peer.Must(t, "ENOSPC", "open %s %#x 0o600 1 8", names[2], unix.O_CREAT|unix.O_EXCL|unix.O_RDWR)
+
+	t.Run("existing_queue_opens", func(t *testing.T) {
+		fd := peer.open(t, names[0], unix.O_CREAT|unix.O_RDWR)
+		peer.Must(t, "ok", "close %d", fd)
+	})
+	t.Run("namespace_of_its_own", func(t *testing.T) {
+		// The test's namespace, whose queues_max is untouched, takes more
+		// queues than the peer's, and the peer does not see them.
+		var q queue
+		for range queuesMax + 1 {
+			q = mkQueue(t, 0, 1, 8)
+		}
+		peer.Must(t, "ENOENT", "open %s %#x 0 0 0", q.name, unix.O_RDWR)
+	})
+	t.Run("unlinked_but_open_still_counts", func(t *testing.T) {
+		peer.Must(t, "ok", "unlink %s", names[0])
+		peer.Must(t, "ENOSPC", "open %s %#x 0o600 1 8", names[2], unix.O_CREAT|unix.O_EXCL|unix.O_RDWR)
+		peer.Must(t, "ok", "close %d", fds[0])
+		fd := peer.mustCreate(t, names[2], 1, 8)
+		peer.Must(t, "ENOSPC", "open %s %#x 0o600 1 8", names[0], unix.O_CREAT|unix.O_EXCL|unix.O_RDWR)
+		fds[0] = fd
+	})
+	t.Run("CAP_SYS_RESOURCE_lifts_it", func(t *testing.T) {
+		if got := peer.Ask(t, "cap %d on", capSysResource); got != "ok" {
+			t.Skipf("the peer cannot raise CAP_SYS_RESOURCE (%s): not in its permitted set", got)
+		}
+		peer.mustCreate(t, names[0], 1, 8)
+	})
+}
+
+// mq_open fails with EMFILE when a new queue would take the bytes charged
+// to its creator's real uid above the creator's RLIMIT_MSGQUEUE (man 7
+// mq_overview, man 2 getrlimit): a queue is charged about mq_maxmsg times
+// mq_msgsize, the count is the user's across processes and another user
+// has a count of its own, and a queue's charge goes only when the queue is
+// gone, not at mq_unlink. No capability lifts the limit. The peers use a
+// uid no other test creates queues as, so that the count is this test's.
+func TestRlimitMsgqueueIsEMFILE(t *testing.T) {
+	other := sys.OtherUID(t)
+	requireQueueIO(t)
+	msgMax, msgsizeMax := readLimit(t, "msg_max"), readLimit(t, "msgsize_max")
+	// One queue's messages take more than half of the limit: one fits with
+	// room for the kernel's own accounting, and two do not.
+	const limit = 1 << 16
+	maxmsg := min(msgMax, 8)
+	msgsize := limit/2/maxmsg + 1
+	if msgsize > msgsizeMax {
+		t.Skipf("a queue of %d messages of %d bytes needs msgsize_max %d or more; it is %d", maxmsg, msgsize, msgsize, msgsizeMax)
+	}
+	own := *other
+	own.Uid = sys.OtherUser - 1
+	spawn := func(cred *syscall.Credential) mqPeer {
+		p := spawnMq(t, proc.PeerSpec{Credential: cred})
+		p.Must(t, "ok", "rlimit %d", limit)
+		return p
+	}
+	first, second, third := proc.Name(), proc.Name(), proc.Name()
+	for _, name := range []string{first, second, third} {
+		unlinkAtEnd(t, name)
+	}
+	a, b := spawn(&own), spawn(&own)
+	afd := a.mustCreate(t, first, maxmsg, msgsize)
+	if got := a.create(t, second, maxmsg, msgsize); got != "EMFILE" {
+		t.Fatalf("uid %d's second queue of %d bytes under RLIMIT_MSGQUEUE %d: %s, want EMFILE", own.Uid, maxmsg*msgsize, limit, got)
+	}
+	t.Run("count_is_the_users", func(t *testing.T) {
+		if got := b.create(t, second, maxmsg, msgsize); got != "EMFILE" {
+			t.Fatalf("another process of uid %d: %s, want EMFILE", own.Uid, got)
+		}
+	})
+	t.Run("another_user_counts_apart", func(t *testing.T) {
+		c := spawn(other)
+		fd := c.mustCreate(t, third, maxmsg, msgsize)
+		c.Must(t, "ok", "close %d", fd)
+		c.Must(t, "ok", "unlink %s", third)
+	})
+	t.Run("charge_goes_with_the_queue", func(t *testing.T) {
+		a.Must(t, "ok", "unlink %s", first)
+		if got := b.create(t, second, maxmsg, msgsize); got != "EMFILE" {
+			t.Fatalf("with uid %d's queue unlinked but open: %s, want EMFILE", own.Uid, got)
+		}
+		a.Must(t, "ok", "close %d", afd)
+		b.mustCreate(t, second, maxmsg, msgsize)
+	})
 }

@@ -1,10 +1,11 @@
 // Package posixmq holds raw wrappers for POSIX message queues (mq_open,
-// mq_timedsend, mq_timedreceive, mq_getsetattr, mq_unlink), which
-// x/sys/unix does not wrap; its tests prove the semantics of man 7
-// mq_overview between real processes.
+// mq_timedsend, mq_timedreceive, mq_getsetattr, mq_notify, mq_unlink), which
+// x/sys/unix does not wrap, and the table's posixmq transport; its tests
+// prove the semantics of man 7 mq_overview between real processes.
 package posixmq
 
 import (
+	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -124,3 +125,37 @@ func GetSetAttr(fd int, set *Attr) (Attr, error) {
 
 // GetAttr is mq_getattr: GetSetAttr without a change.
 func GetAttr(fd int) (Attr, error) { return GetSetAttr(fd, nil) }
+
+// Sigevent is the kernel's struct sigevent, as mq_notify reads it:
+// sigev_value (a union of an int and a pointer), sigev_signo,
+// sigev_notify, then a union that pads the struct to 64 bytes. amd64 and
+// arm64 lay it out alike; SigeventKnown says whether this is one of them.
+type Sigevent struct {
+	Value  uint64 // sival_ptr, or sival_int in its low half
+	Signo  int32
+	Notify int32 // SigevSignal or SigevNone
+	_      [12]int32
+}
+
+// SigeventKnown tells whether Sigevent is this architecture's layout.
+const SigeventKnown = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"
+
+// sigev_notify values (asm-generic/siginfo.h), which x/sys/unix lacks.
+const (
+	SigevSignal = 0 // send sigev_signo
+	SigevNone   = 1 // register, but send nothing
+)
+
+// SiMesgq is si_code SI_MESGQ: a signal sent by mq_notify.
+const SiMesgq = -3
+
+// Notify is mq_notify(2): it registers the calling process for one
+// notification on the queue, or, with ev nil, removes its registration.
+// It does not sleep, so there is no EINTR to retry.
+func Notify(fd int, ev *Sigevent) error {
+	_, _, errno := unix.Syscall(unix.SYS_MQ_NOTIFY, uintptr(fd), uintptr(unsafe.Pointer(ev)), 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}

@@ -2,9 +2,15 @@ package posixmq
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -16,7 +22,11 @@ import (
 // each with one line: "ok", a number (an fd), a message as "PRIO:TEXT", or
 // the errno's name. Numbers may be written in any base Go's ParseInt reads
 // with base 0 (0o600, 0x800).
-func init() { proc.Register("mq", mqRole) }
+func init() {
+	proc.Register("mq", mqRole)
+	proc.Register("mq-notified", notifiedRole)
+	proc.Register("mq-ipcns", ipcnsRole)
+}
 
 func mqRole([]string) int {
 	for {
@@ -41,6 +51,24 @@ func mqRole([]string) int {
 		case "intr-snd": // intr-snd FD TEXT: see proc.Interrupted
 			fd, text := num(1), []byte(arg(2))
 			proc.Tell(proc.Interrupted(func() error { return SendOnce(fd, text, 0) }))
+		case "notify": // notify FD SIGNO VALUE: register for SIGEV_SIGNAL
+			ev := &Sigevent{Notify: SigevSignal, Signo: int32(num(2)), Value: uint64(num(3))}
+			proc.Tell(proc.Answer(Notify(num(1), ev)))
+		case "notify-none": // notify-none FD SIGNO: register for SIGEV_NONE
+			proc.Tell(proc.Answer(Notify(num(1), &Sigevent{Notify: SigevNone, Signo: int32(num(2))})))
+		case "unnotify": // unnotify FD: mq_notify with no sigevent
+			proc.Tell(proc.Answer(Notify(num(1), nil)))
+		case "sig": // sig: the next notification signal, within WakeBound
+			proc.Tell(awaitSignal(sys.WakeBound()))
+		case "nosig": // nosig: "none" if no signal comes within BlockBound
+			proc.Tell(awaitSignal(sys.BlockBound()))
+		case "limit": // limit NAME VALUE: write /proc/sys/fs/mqueue/NAME
+			proc.Tell(proc.Answer(os.WriteFile("/proc/sys/fs/mqueue/"+arg(1), []byte(arg(2)), 0)))
+		case "cap": // cap N on|off: capability N in the effective set
+			proc.Tell(proc.Answer(setEffective(num(1), arg(2) == "on")))
+		case "rlimit": // rlimit BYTES: RLIMIT_MSGQUEUE, soft and hard
+			lim := &unix.Rlimit{Cur: uint64(num(1)), Max: uint64(num(1))}
+			proc.Tell(proc.Answer(unix.Setrlimit(unix.RLIMIT_MSGQUEUE, lim)))
 		case "curmsgs": // curmsgs FD
 			a, err := GetAttr(num(1))
 			proc.Tell(proc.Value(int(a.Curmsgs), err))
@@ -54,6 +82,116 @@ func mqRole([]string) int {
 			proc.Fatalf("unknown command %q", cmd)
 		}
 	}
+}
+
+// ipcnsRole is the "mq" role in an IPC namespace of its own, so that the
+// limits it sets there bind no other process. A thread's namespaces and
+// capabilities are its own, so the role unshares on a locked thread and
+// makes every call from it: the command loop runs on that thread.
+func ipcnsRole(args []string) int {
+	runtime.LockOSThread() // for good: the thread dies with the role
+	proc.Check(unix.Unshare(unix.CLONE_NEWIPC), "unshare(CLONE_NEWIPC)")
+	return mqRole(args)
+}
+
+// setEffective puts capability c in the calling thread's effective set, or
+// takes it out; putting it in fails with EPERM unless it is permitted.
+func setEffective(c int, on bool) error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return err
+	}
+	if on {
+		data[c/32].Effective |= 1 << (c % 32)
+	} else {
+		data[c/32].Effective &^= 1 << (c % 32)
+	}
+	return unix.Capset(&hdr, &data[0])
+}
+
+// notifySignal is the signal the notification tests register for: a
+// real-time one, so that two notifications would queue as two signals
+// instead of merging into one.
+const notifySignal = unix.Signal(40)
+
+// envSigBlocked marks a notified peer that runs with notifySignal blocked.
+const envSigBlocked = "IPCSUITE_MQ_NOTIFY_BLOCKED"
+
+// sigfd is the notified peer's signalfd for notifySignal (-1 elsewhere).
+var sigfd = -1
+
+// notifiedRole is the "mq" role in a process where every thread blocks
+// notifySignal, so that the signal mq_notify sends to the process stays
+// pending, with the kernel's siginfo, for the role's signalfd to read. The
+// Go runtime would otherwise take it on any thread that does not block it.
+// Blocking it on one thread is not enough, so the role blocks it on a
+// locked thread and executes itself again from there: execve keeps the
+// thread's signal mask, and the new runtime gives that mask to every thread
+// it makes. Registering must come after the exec, since the kernel sends
+// nothing to a process that has executed a program since it registered.
+func notifiedRole(args []string) int {
+	if os.Getenv(envSigBlocked) == "" {
+		runtime.LockOSThread()
+		var set unix.Sigset_t
+		addSignal(&set, notifySignal)
+		proc.Check(unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil), "block the notification signal")
+		exe, err := os.Executable()
+		proc.Check(err, "find the executable")
+		proc.Check(syscall.Exec(exe, os.Args, append(os.Environ(), envSigBlocked+"=1")), "execve")
+	}
+	requireBlockedEverywhere(notifySignal)
+	var set unix.Sigset_t
+	addSignal(&set, notifySignal)
+	fd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC|unix.SFD_NONBLOCK)
+	proc.Check(err, "signalfd")
+	sigfd = fd
+	return mqRole(args)
+}
+
+func addSignal(set *unix.Sigset_t, sig unix.Signal) {
+	set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
+}
+
+// requireBlockedEverywhere ends the peer unless every thread of it blocks
+// sig (the SigBlk line of each thread's status).
+func requireBlockedEverywhere(sig unix.Signal) {
+	files, err := filepath.Glob("/proc/self/task/*/status")
+	if err != nil || len(files) == 0 {
+		proc.Fatalf("no thread status to check the signal mask in: %v", err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		proc.Check(err, "read "+f)
+		for _, line := range strings.Split(string(data), "\n") {
+			if hex, ok := strings.CutPrefix(line, "SigBlk:"); ok {
+				mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+				if err != nil || mask&(1<<(sig-1)) == 0 {
+					proc.Fatalf("%s: SigBlk %s lacks signal %d", f, strings.TrimSpace(hex), sig)
+				}
+			}
+		}
+	}
+}
+
+// awaitSignal reads the next signal from sigfd within d and renders it as
+// "signo N code N pid N uid N int N ptr 0xN", or "none".
+func awaitSignal(d time.Duration) string {
+	if sigfd < 0 {
+		proc.Fatalf("no signalfd: only the mq-notified role reads signals")
+	}
+	rev, err := sys.Revents(sigfd, unix.POLLIN, int(d/time.Millisecond))
+	proc.Check(err, "poll signalfd")
+	if rev == 0 {
+		return "none"
+	}
+	var si unix.SignalfdSiginfo
+	n, err := unix.Read(sigfd, unsafe.Slice((*byte)(unsafe.Pointer(&si)), unsafe.Sizeof(si)))
+	proc.Check(err, "read signalfd")
+	if n != int(unsafe.Sizeof(si)) {
+		proc.Fatalf("signalfd read %d bytes, want %d", n, unsafe.Sizeof(si))
+	}
+	return fmt.Sprintf("signo %d code %d pid %d uid %d int %d ptr %#x", si.Signo, si.Code, si.Pid, si.Uid, si.Int, si.Ptr)
 }
 
 // sndSeq sends the messages of spec ("3:a,1:b") in order.

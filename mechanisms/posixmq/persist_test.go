@@ -83,39 +83,21 @@ func mkQueueNamed(t *testing.T, name string) int {
 }
 
 // Reading a queue's file under the mqueue filesystem shows QSIZE, the
-// bytes of message text queued, and the notification fields (man 7
-// mq_overview), as messages from another process come and go.
+// bytes of message text queued, and the notification fields, zero with no
+// registration (man 7 mq_overview), as messages from another process come
+// and go.
 func TestQueueFileShowsQSIZE(t *testing.T) {
-	if !mqueueMounted() {
-		t.Skipf("no mqueue filesystem at %s to read", mqueueDir)
-	}
+	requireMounted(t)
 	q := mkQueue(t, 0, 4, 16)
-	path := filepath.Join(mqueueDir, q.name)
-	fields := func() map[string]string {
-		t.Helper()
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("read %s: %v", path, err)
-		}
-		out := map[string]string{}
-		for _, f := range strings.Fields(string(data)) {
-			k, v, ok := strings.Cut(f, ":")
-			if !ok {
-				t.Fatalf("%s holds %q, want KEY:VALUE fields", path, data)
-			}
-			out[k] = v
-		}
-		return out
-	}
 	requireQsize := func(want string) {
 		t.Helper()
-		f := fields()
+		f := queueFile(t, q.name)
 		if f["QSIZE"] != want {
-			t.Fatalf("%s: QSIZE %q, want %s (fields %v)", path, f["QSIZE"], want, f)
+			t.Fatalf("%s: QSIZE %q, want %s (fields %v)", q.name, f["QSIZE"], want, f)
 		}
 		for _, k := range []string{"NOTIFY", "SIGNO", "NOTIFY_PID"} {
 			if f[k] != "0" {
-				t.Fatalf("%s: %s %q with no notification registered, want 0", path, k, f[k])
+				t.Fatalf("%s: %s %q with no notification registered, want 0", q.name, k, f[k])
 			}
 		}
 	}
@@ -126,4 +108,31 @@ func TestQueueFileShowsQSIZE(t *testing.T) {
 	requireQsize("8")
 	mustReceive(t, q.fd, 16, "2:hello")
 	requireQsize("3")
+}
+
+func requireMounted(t *testing.T) {
+	t.Helper()
+	if !mqueueMounted() {
+		t.Skipf("no mqueue filesystem at %s to read", mqueueDir)
+	}
+}
+
+// queueFile reads the queue's file under the mqueue filesystem as its
+// KEY:VALUE fields.
+func queueFile(t *testing.T, name string) map[string]string {
+	t.Helper()
+	path := filepath.Join(mqueueDir, name)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	out := map[string]string{}
+	for _, f := range strings.Fields(string(data)) {
+		k, v, ok := strings.Cut(f, ":")
+		if !ok {
+			t.Fatalf("%s holds %q, want KEY:VALUE fields", path, data)
+		}
+		out[k] = v
+	}
+	return out
 }

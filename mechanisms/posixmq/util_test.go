@@ -43,21 +43,11 @@ func mkQueue(t *testing.T, extra int, maxmsg, msgsize int) queue {
 }
 
 // requireQueueIO skips the test where the kernel has mq_open but not the
-// calls that use a queue (gVisor): probed on fd -1, each is EBADF where it
-// exists and ENOSYS where it does not.
-func requireQueueIO(t *testing.T) {
+// calls that use a queue (gVisor).
+func requireQueueIO(t testing.TB) {
 	t.Helper()
-	for _, c := range []struct {
-		name string
-		err  error
-	}{
-		{"mq_timedsend", SendOnce(-1, nil, 0)},
-		{"mq_timedreceive", ReceiveOnce(-1, nil)},
-		{"mq_getsetattr", func() error { _, err := GetAttr(-1); return err }()},
-	} {
-		if c.err == unix.ENOSYS {
-			t.Skipf("the kernel (%s) has mq_open but no %s (ENOSYS)", sys.KernelRelease(), c.name)
-		}
+	if call := missingQueueIO(); call != "" {
+		t.Skipf("the kernel (%s) has mq_open but no %s (ENOSYS)", sys.KernelRelease(), call)
 	}
 }
 
@@ -105,10 +95,6 @@ func fill(t *testing.T, q queue) {
 		}
 	}
 }
-
-// pastDeadline is an absolute deadline already gone: the call fails with
-// ETIMEDOUT instead of sleeping, and succeeds where it need not wait.
-func pastDeadline() *unix.Timespec { return &unix.Timespec{Sec: 1} }
 
 // drain receives until the queue is empty, without sleeping, and returns
 // the messages as "PRIO:TEXT".
