@@ -43,9 +43,15 @@ func unlinkAtEnd(t *testing.T, name string) {
 	})
 }
 
-// newMemfd makes a memfd with flags (MFD_CLOEXEC added) of size bytes.
+// newMemfd makes a memfd with flags (MFD_CLOEXEC added) of size bytes. It
+// skips where vm.memfd_noexec makes a memfd asked without MFD_EXEC or
+// MFD_NOEXEC_SEAL noexec-sealed (or refuses it): the tests expect the
+// seals and mode of a plain memfd.
 func newMemfd(t *testing.T, flags, size int) int {
 	t.Helper()
+	if v := memfdNoexecSysctl(t); v != 0 && flags&(unix.MFD_EXEC|unix.MFD_NOEXEC_SEAL) == 0 {
+		t.Skipf("vm.memfd_noexec is %d: a memfd made without MFD_EXEC is noexec-sealed or refused", v)
+	}
 	fd, err := unix.MemfdCreate("ipcsuite", flags|unix.MFD_CLOEXEC)
 	if err != nil {
 		t.Fatalf("memfd_create(%#x): %s", flags, sys.ErrnoName(err))
