@@ -18,8 +18,8 @@ import (
 // MAP_SHARED|MAP_ANONYMOUS mapping, whose shmem inode appears nowhere in
 // the peer's /proc/PID/maps. The same memory kind made as a memfd and
 // passed as an fd does reach it: the peer maps the inode and reads the
-// data. The memfd is the control that the maps comparison can find a
-// shared inode in the peer at all.
+// data. The test's own maps and the memfd are the controls that the
+// comparison finds a shared mapping's inode where there is one.
 func TestSharedAnonymousMemoryReachesAnotherProcessOnlyAsAnFd(t *testing.T) {
 	anon, err := unix.Mmap(-1, 0, pageSize, rw, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
 	if err != nil {
@@ -28,6 +28,9 @@ func TestSharedAnonymousMemoryReachesAnotherProcessOnlyAsAnFd(t *testing.T) {
 	t.Cleanup(func() { unix.Munmap(anon) })
 	copy(anon, "anonymous")
 	anonInode := mappedInode(t, "self", uintptr(unsafe.Pointer(&anon[0])))
+	if !sharedInodes(t, "self")[anonInode] {
+		t.Fatalf("the test's own maps do not list its shared anonymous mapping (%s) as shared", anonInode)
+	}
 
 	fd := newMemfd(t, 0, pageSize)
 	mustPwrite(t, fd, "memfd-data", 0)
