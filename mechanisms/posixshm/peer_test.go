@@ -119,4 +119,3 @@ func spawnShm(t *testing.T, spec proc.PeerSpec, files ...int) shmPeer {
 func stat(size int64, ino uint64) string {
 	return "size " + strconv.FormatInt(size, 10) + " ino " + strconv.FormatUint(ino, 10)
 }
-
