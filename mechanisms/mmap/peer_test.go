@@ -1,6 +1,8 @@
 package mmap
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -65,6 +67,15 @@ func mapperRole([]string) int {
 		case "scribble": // scribble MAP OFF TEXT: write, then exit 0 if still alive
 			copy(Bytes(at(1).addr+uintptr(num(2)), len(arg(3))), arg(3))
 			return 0
+		case "peek": // peek MAP OFF: read one byte, then exit 0 if still alive
+			b := Bytes(at(1).addr+uintptr(num(2)), 1)[0]
+			proc.Tell(fmt.Sprintf("survived reading %#x", b))
+			return 0
+		case "addr": // addr MAP: the mapping's address
+			proc.Tell(fmt.Sprintf("%#x", at(1).addr))
+		case "lock": // run every later command on this thread, and tell its id
+			runtime.LockOSThread()
+			proc.TellThread()
 		case "read": // read MAP OFF N: NUL bytes shown as '.'
 			proc.Tell(printable(Bytes(at(1).addr+uintptr(num(2)), num(3))))
 		case "msync": // msync MAP FLAGS
@@ -75,6 +86,8 @@ func mapperRole([]string) int {
 			proc.Tell(proc.Answer(Advise(m.addr, m.length, num(2))))
 		case "segv-default": // let the kernel's SIGSEGV end the process
 			proc.Tell(proc.Answer(sys.DefaultSignal(unix.SIGSEGV)))
+		case "bus-default": // let the kernel's SIGBUS end the process
+			proc.Tell(proc.Answer(sys.DefaultSignal(unix.SIGBUS)))
 		default:
 			proc.Fatalf("unknown command %q", cmd)
 		}
