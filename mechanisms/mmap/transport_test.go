@@ -45,13 +45,13 @@ func TestRingTransportPeerMapsTheFileShared(t *testing.T) {
 }
 
 func TestRingTransportFutexReceiverSleepsUntilSent(t *testing.T) {
-	ringtest.ReceiverSleepsUntilSent(t, FutexTransport, ringtest.FutexWait)
+	ringtest.ReceiverSleepsUntilSent(t, FutexTransport, ringtest.FutexSleep)
 }
 
 func TestRingTransportFullRingWaitsForSpace(t *testing.T) {
 	t.Run("spin", func(t *testing.T) { ringtest.FullRingWaitsForSpace(t, SpinTransport, ringCapacity, nil) })
 	t.Run("futex", func(t *testing.T) {
-		ringtest.FullRingWaitsForSpace(t, FutexTransport, ringCapacity, ringtest.FutexWait)
+		ringtest.FullRingWaitsForSpace(t, FutexTransport, ringCapacity, ringtest.FutexSleep)
 	})
 }
 
@@ -62,7 +62,7 @@ func TestRingTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
 }
 
 func TestRingTransportCloseWakesASleepingReceiver(t *testing.T) {
-	ringtest.CloseWakesASleeper(t, FutexTransport, ringtest.FutexWait)
+	ringtest.CloseWakesASleeper(t, FutexTransport, ringtest.FutexSleep)
 }
 
 func TestRingTransportSpinningReceiverSeesTheMessage(t *testing.T) {

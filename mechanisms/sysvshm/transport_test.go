@@ -85,17 +85,17 @@ func TestTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
 // memory while nothing has been sent, and the sender's FUTEX_WAKE brings it
 // the message.
 func TestFutexTransportReceiverSleepsInFutexUntilSent(t *testing.T) {
-	ringtest.ReceiverSleepsUntilSent(t, FutexTransport, ringtest.FutexWait)
+	ringtest.ReceiverSleepsUntilSent(t, FutexTransport, ringtest.FutexSleep)
 }
 
 // A full ring: the futex variant's sender sleeps in FUTEX_WAIT on the
 // tail until the receiver frees a batch of cells.
 func TestFutexTransportSendToAFullRingWaitsForSpace(t *testing.T) {
-	ringtest.FullRingWaitsForSpace(t, FutexTransport, capacity, ringtest.FutexWait)
+	ringtest.FullRingWaitsForSpace(t, FutexTransport, capacity, ringtest.FutexSleep)
 }
 
 // The futex variant's receiver asleep in FUTEX_WAIT is woken by the other
 // side's Close.
 func TestFutexTransportCloseWakesASleepingReceiver(t *testing.T) {
-	ringtest.CloseWakesASleeper(t, FutexTransport, ringtest.FutexWait)
+	ringtest.CloseWakesASleeper(t, FutexTransport, ringtest.FutexSleep)
 }

@@ -15,25 +15,13 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers/table"
 )
 
-// Wait channels (/proc/PID/task/TID/wchan) of a thread asleep where a
-// blocking ring sleeps, under each name the kernel has used for it.
-var (
-	// FutexWait: FUTEX_WAIT (kernel/futex/waitwake.c): futex_do_wait on
-	// 6.18, futex_wait_queue from 5.16, futex_wait_queue_me before.
-	FutexWait = []string{"futex_do_wait", "futex_wait_queue", "futex_wait_queue_me"}
-	// EventfdRead: a read of an eventfd whose counter is 0 (fs/eventfd.c):
-	// do_wait_intr_irq where it waits with wait_event_interruptible_locked_irq,
-	// eventfd_read where it schedules by itself.
-	EventfdRead = []string{"do_wait_intr_irq", "eventfd_read"}
-)
-
 // ReceiverSleepsUntilSent: a blocking transport's receiver sleeps in the
-// kernel (in one of waits) while nothing has been sent, rather than
+// kernel (as asleep says) while nothing has been sent, rather than
 // spinning, and a Send wakes it with the message.
-func ReceiverSleepsUntilSent(t *testing.T, tr table.Transport, waits []string) {
+func ReceiverSleepsUntilSent(t *testing.T, tr table.Transport, asleep Sleep) {
 	ep, peer := table.OpenEnd(t, tr)
 	peer.Send(t, "recv 5")
-	sys.RequireKernelWait(t, peer.Pid, func() { peer.RequireSilent(t, "Recv with nothing sent") }, waits...)
+	asleep(t, peer.Pid, func() { peer.RequireSilent(t, "Recv with nothing sent") })
 	if err := ep.Send([]byte("hello")); err != nil {
 		t.Fatalf("send: %v", err)
 	}
@@ -41,11 +29,11 @@ func ReceiverSleepsUntilSent(t *testing.T, tr table.Transport, waits []string) {
 }
 
 // FullRingWaitsForSpace: a ring holds capacity messages; the sender's next
-// Send waits (asleep in one of waits, for a blocking transport; nil for a
+// Send waits (asleep as asleep says, for a blocking transport; nil for a
 // spinning one) until the receiver has taken half of them, since the
 // receiver hands cells back in batches of capacity/2, and then goes
 // through.
-func FullRingWaitsForSpace(t *testing.T, tr table.Transport, capacity int, waits []string) {
+func FullRingWaitsForSpace(t *testing.T, tr table.Transport, capacity int, asleep Sleep) {
 	ep, peer := table.OpenEnd(t, tr)
 	msg := make([]byte, 100)
 	for i := range capacity {
@@ -54,8 +42,8 @@ func FullRingWaitsForSpace(t *testing.T, tr table.Transport, capacity int, waits
 		}
 	}
 	send := sys.Start("Send to a full ring", func() error { return ep.Send(msg) })
-	if waits != nil {
-		sys.RequireKernelWait(t, os.Getpid(), func() { send.RequireBlocked(t) }, waits...)
+	if asleep != nil {
+		asleep(t, os.Getpid(), func() { send.RequireBlocked(t) })
 	} else {
 		send.RequireBlocked(t)
 	}
@@ -88,12 +76,12 @@ func RecvDrainsThenEnds(t *testing.T, tr table.Transport) {
 	sys.RequireErrno(t, ep.Send(msg), unix.EPIPE, "Send after the other side closed")
 }
 
-// CloseWakesASleeper: a receiver asleep in the kernel (in one of waits) is
+// CloseWakesASleeper: a receiver asleep in the kernel (as asleep says) is
 // woken by the other side's Close and gets io.EOF.
-func CloseWakesASleeper(t *testing.T, tr table.Transport, waits []string) {
+func CloseWakesASleeper(t *testing.T, tr table.Transport, asleep Sleep) {
 	ep, peer := table.OpenEnd(t, tr)
 	peer.Send(t, "recv 1 100")
-	sys.RequireKernelWait(t, peer.Pid, func() { peer.RequireSilent(t, "Recv with nothing sent") }, waits...)
+	asleep(t, peer.Pid, func() { peer.RequireSilent(t, "Recv with nothing sent") })
 	if err := ep.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
