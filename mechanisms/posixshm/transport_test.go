@@ -1,9 +1,11 @@
 package posixshm
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -23,8 +25,7 @@ func TestRingTransportContract(t *testing.T) {
 // suite's prefix and this process's pid, which the peer opened by name and
 // the test removes when it ends.
 func TestRingTransportNamedObjectLivesInDevShm(t *testing.T) {
-	mine := filepath.Join(ringShmDir, proc.Prefix+strings.TrimPrefix(proc.Name(), proc.Prefix))
-	mine = mine[:strings.LastIndexByte(mine, '.')+1] // the prefix and pid, with the dot
+	mine := filepath.Join(ringShmDir, proc.Prefix+strconv.Itoa(os.Getpid())+".")
 	var found string
 	t.Run("open", func(t *testing.T) {
 		table.OpenEnd(t, FutexTransport)
@@ -73,4 +74,43 @@ func TestRingTransportCloseWakesASleepingReceiver(t *testing.T) {
 
 func TestRingTransportSpinningReceiverSeesTheMessage(t *testing.T) {
 	ringtest.SpinnerSeesTheMessage(t, SpinTransport)
+}
+
+// The proof of a futex sleep is not fooled by the Go runtime's own
+// FUTEX_WAIT_PRIVATE sleeps, which every Go process has: a receiver asleep
+// in read(2) of an eventfd is not asleep in a shared FUTEX_WAIT, and the
+// eventfd proof does not take a process merely asleep elsewhere.
+func TestRingTransportSleepProofsTellTheSleepsApart(t *testing.T) {
+	_, peer := table.OpenEnd(t, EventfdTransport)
+	peer.Send(t, "recv 1 100")
+	ringtest.EventfdSleep(t, peer.Pid, func() { peer.RequireSilent(t, "Recv with nothing sent") })
+	if fatal := failsWith(t, func(tb testing.TB) { ringtest.FutexSleep(tb, peer.Pid, func() {}) }); fatal == "" {
+		t.Fatal("FutexSleep passed a peer asleep in read(2) of an eventfd")
+	}
+	if fatal := failsWith(t, func(tb testing.TB) { ringtest.EventfdSleep(tb, os.Getpid(), func() {}) }); fatal == "" {
+		t.Fatal("EventfdSleep passed the test process, which reads no eventfd")
+	}
+}
+
+// failsWith runs check against a testing.TB whose Fatalf ends the check and
+// is recorded, and returns what Fatalf said ("" when the check passed).
+func failsWith(t *testing.T, check func(testing.TB)) string {
+	r := &fatalRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		check(r)
+	}()
+	<-done
+	return r.fatal
+}
+
+type fatalRecorder struct {
+	testing.TB
+	fatal string
+}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
 }
