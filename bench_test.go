@@ -28,3 +28,8 @@ func BenchmarkTable(b *testing.B) {
 
 // BenchmarkFloor measures the baselines every row is quoted against.
 func BenchmarkFloor(b *testing.B) { table.Floors(b) }
+
+// BenchmarkStream measures one-way streaming, messages per second and
+// bytes per second, over every transport that streams, beside the memcpy
+// floor of each size. Sizes: -ipc.streamsizes.
+func BenchmarkStream(b *testing.B) { table.Streams(b) }

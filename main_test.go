@@ -10,8 +10,10 @@ import (
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/fifo"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/mmap"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/pipe"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/posixmq"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/posixshm"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvmsg"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvshm"
 )

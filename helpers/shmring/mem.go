@@ -45,18 +45,32 @@ func Word(mem []byte) *atomic.Uint32 {
 // Futex operations (linux/futex.h), shared rather than private: the word
 // lives in memory that several processes map.
 const (
-	futexWait = 0
-	futexWake = 1
+	futexWaitOp = 0
+	futexWakeOp = 1
 )
 
 // FutexWait sleeps while *w == val (a shared futex: the word is in memory
 // that several processes map). It returns at once if *w != val.
 func FutexWait(w *atomic.Uint32, val uint32) {
 	// Raw: callers are benchmark loops on pinned, locked threads (see rawIO).
-	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWait, uintptr(val), 0, 0, 0)
+	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWaitOp, uintptr(val), 0, 0, 0)
 }
 
 // FutexWake wakes one process sleeping on w.
 func FutexWake(w *atomic.Uint32) {
-	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWake, 1, 0, 0, 0)
+	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWakeOp, 1, 0, 0, 0)
+}
+
+// futexWait sleeps while *w == val, for a Ring: in a benchmark loop's raw
+// mode a raw call (see sys.SetRawIO), elsewhere one the runtime knows
+// about, so that a long sleep does not hold up the garbage collector. Its
+// errors (EAGAIN when *w != val, EINTR) all mean: look again.
+func futexWait(w *atomic.Uint32, val uint32) {
+	sys.SyscallOnce(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWaitOp, uintptr(val), 0)
+}
+
+// futexWakeAll wakes every process sleeping on w.
+func futexWakeAll(w *atomic.Uint32) error {
+	_, err := sys.Syscall(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWakeOp, 1<<30)
+	return err
 }

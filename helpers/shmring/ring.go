@@ -2,8 +2,9 @@
 // whose two processes map the same bytes (SysV shm, POSIX shm, a shared
 // file mapping, a memfd): one Ring per direction, each a small ring of
 // message cells, an Endpoint that pairs two of them, and the mapping and
-// futex primitives they stand on. A Ring spins, or sleeps on a Doorbell
-// that the transport provides (a semaphore, a futex, an eventfd).
+// futex primitives they stand on. A Ring spins, sleeps on a futex on its
+// own words, or sleeps on a Doorbell that the transport provides (a
+// semaphore, an eventfd).
 package shmring
 
 import (
@@ -29,12 +30,15 @@ type Doorbell interface {
 // Config describes a ring. Both processes must use the same
 // Capacity and MaxSize over the same bytes.
 type Config struct {
-	Capacity int // messages the ring holds; at least 2
+	Capacity int // messages the ring holds: a power of two, at least 2
 	MaxSize  int // largest message
-	// Data and Space are the doorbells of a blocking ring: the producer
-	// rings Data after publishing to a consumer that sleeps on it, and the
-	// consumer rings Space after freeing cells for a producer that sleeps
-	// on it. Both nil: both ends busy-poll.
+	// How a side waits for the other. Futex: it sleeps in FUTEX_WAIT on
+	// the word it waits for (a cell's turn word, the tail), and the other
+	// side calls FUTEX_WAKE when it finds the sleeper's mark there. Data
+	// and Space: it sleeps on a doorbell instead, which the other side
+	// rings on finding the mark: the consumer on Data, the producer on
+	// Space. Neither: both ends busy-poll.
+	Futex       bool
 	Data, Space Doorbell
 	// Parent, in a peer, is the test process's pid (ParentPid): a spinning
 	// wait gives up once this process's parent is no longer Parent, so that
@@ -42,22 +46,29 @@ type Config struct {
 	Parent int
 }
 
-// Layout of a ring: four control words, each on a cache line of its own
-// (a line is written by one side only), then the cells, each starting on a
-// cache line.
+// Layout of a ring: two control words, each on a cache line of its own (a
+// line is written by one side only, or rarely), then the cells, each
+// starting on a cache line.
 const (
-	shmLine         = 64
-	shmOffTail      = 0 * shmLine // consumer: messages consumed, published in batches
-	shmOffHangup    = 1 * shmLine // nonzero once either side has gone
-	shmOffDataWait  = 2 * shmLine // consumer asleep on Data
-	shmOffSpaceWait = 3 * shmLine // producer asleep on Space
-	ringHeader      = 4 * shmLine
+	shmLine      = 64
+	shmOffTail   = 0 * shmLine // consumer: messages consumed, published in batches
+	shmOffHangup = 1 * shmLine // nonzero once either side has gone
+	ringHeader   = 2 * shmLine
 	// A cell: the turn word (the number of the message it holds, plus 1),
 	// the length, then the data, from the start of a cache line.
 	shmCellHeader = 8
 	// A spinning wait checks that the test process still exists once in
 	// this many polls (a getppid call is a few hundred nanoseconds).
 	shmParentCheck = 1<<16 - 1
+)
+
+// Turn and tail words count messages modulo 1<<31; the top bit is the
+// sleeper's mark: set by the side that is about to sleep on the word, seen
+// (and cleared) by the other side's atomic swap when it stores the next
+// value, which is then its cue to wake the sleeper.
+const (
+	seqMask  = 1<<31 - 1
+	sleeping = 1 << 31
 )
 
 func cellBytes(maxSize int) int {
@@ -72,30 +83,32 @@ func Size(capacity, maxSize int) int {
 // A Ring is one direction of a channel in shared memory: a ring of
 // Capacity cells, each holding one message. A cell starts on a cache line
 // with its turn word (the number of the message it holds, plus 1) and the
-// length, followed by the data. The producer fills the next cell and then
-// stores its turn word (one atomic store, the only fence per message); the
-// consumer polls the turn word of the cell it expects, copies the message
-// out, and advances its tail, which it publishes every Capacity/2 messages
-// to spare a fence per message (it never waits with an unpublished tail of
-// a full batch, so the producer never waits for space the consumer has
-// freed).
+// length, followed by the data, so that the line that tells the consumer a
+// message is there brings the length and the message's first bytes with
+// it.
 //
-// The turn word shares its line with the start of the message on purpose:
-// the line that tells the consumer a message is there brings the length
-// and the first 56 bytes with it. With the turn word on a line of its own
-// (measured too), the consumer takes two dependent cache misses before it
-// can copy, which made small round trips markedly slower.
+// The producer writes the data that lies beyond the cell's first line
+// first, then the first line, and then stores the turn word with release
+// order: the consumer polls that first line, so the producer takes it from
+// the consumer once per message, when it is ready to publish, instead of
+// once for the data and again for the turn. Right after publishing, it
+// claims the following cell's data lines (see claimNext).
+//
+// The consumer polls the turn word of the cell it expects, copies the
+// message out, and advances its tail, which it publishes every Capacity/2
+// messages (it never waits with a full batch unpublished, so the producer
+// never waits for space that the consumer has freed).
 //
 // A zeroed mapping is an empty ring. One process uses a given Ring
 // either as producer (Send) or as consumer (Recv); Hangup may be called
 // by either, from any goroutine.
 type Ring struct {
-	cfg                      Config
-	tail, hangup             *atomic.Uint32
-	dataWaiting, spaceWaited *atomic.Uint32
-	cells                    []byte
-	cellSize                 int
-	capacity, batch          uint32
+	cfg          Config
+	tail, hangup *atomic.Uint32
+	cells        []byte
+	cellSize     int
+	mask, batch  uint32
+	sleeps       bool // Futex or doorbells: the swaps that see a sleeper's mark
 
 	// Private to the process and role: the producer's next message
 	// number and the tail it last read; the consumer's next message
@@ -112,11 +125,14 @@ var ErrParentGone = errors.New("shm ring: the test process has gone")
 // cache-line-aligned start, which any mapping has. Each process makes its
 // own Ring over its own mapping of the same bytes.
 func New(mem []byte, cfg Config) (*Ring, error) {
-	if cfg.Capacity < 2 || cfg.MaxSize < 1 || cfg.Capacity > 1<<20 {
-		return nil, fmt.Errorf("shm ring: capacity %d, max size %d: want capacity >= 2 and max size >= 1", cfg.Capacity, cfg.MaxSize)
+	if cfg.Capacity < 2 || cfg.Capacity&(cfg.Capacity-1) != 0 || cfg.MaxSize < 1 || cfg.Capacity > 1<<20 {
+		return nil, fmt.Errorf("shm ring: capacity %d, max size %d: want a power of two >= 2 and max size >= 1", cfg.Capacity, cfg.MaxSize)
 	}
 	if (cfg.Data == nil) != (cfg.Space == nil) {
 		return nil, errors.New("shm ring: give both doorbells or neither")
+	}
+	if cfg.Futex && cfg.Data != nil {
+		return nil, errors.New("shm ring: futex or doorbells, not both")
 	}
 	if need := Size(cfg.Capacity, cfg.MaxSize); len(mem) < need {
 		return nil, fmt.Errorf("shm ring: %d bytes of memory, need %d", len(mem), need)
@@ -126,14 +142,13 @@ func New(mem []byte, cfg Config) (*Ring, error) {
 	}
 	word := func(off int) *atomic.Uint32 { return (*atomic.Uint32)(unsafe.Pointer(&mem[off])) }
 	s := &Ring{
-		cfg:         cfg,
-		tail:        word(shmOffTail),
-		hangup:      word(shmOffHangup),
-		dataWaiting: word(shmOffDataWait),
-		spaceWaited: word(shmOffSpaceWait),
-		cellSize:    cellBytes(cfg.MaxSize),
-		capacity:    uint32(cfg.Capacity),
-		batch:       uint32(cfg.Capacity / 2),
+		cfg:      cfg,
+		tail:     word(shmOffTail),
+		hangup:   word(shmOffHangup),
+		cellSize: cellBytes(cfg.MaxSize),
+		mask:     uint32(cfg.Capacity - 1),
+		batch:    uint32(cfg.Capacity / 2),
+		sleeps:   cfg.Futex || cfg.Data != nil,
 	}
 	s.cells = mem[ringHeader:Size(cfg.Capacity, cfg.MaxSize)]
 	return s, nil
@@ -143,9 +158,13 @@ func New(mem []byte, cfg Config) (*Ring, error) {
 func turn(c []byte) *atomic.Uint32 { return (*atomic.Uint32)(unsafe.Pointer(&c[0])) }
 
 func (s *Ring) cell(n uint32) []byte {
-	off := int(n%s.capacity) * s.cellSize
-	return s.cells[off : off+s.cellSize]
+	off := int(n&s.mask) * s.cellSize
+	return s.cells[off : off+s.cellSize : off+s.cellSize]
 }
+
+// free reports whether the producer may fill cell pos, by the tail it last
+// read.
+func (s *Ring) free() bool { return (s.pos-s.seen)&seqMask <= s.mask }
 
 // Send copies p into the next cell and publishes it. It waits while the
 // ring is full, and fails with EPIPE once the ring is hung up and
@@ -157,34 +176,48 @@ func (s *Ring) Send(p []byte) error {
 	if s.hangup.Load() != 0 {
 		return unix.EPIPE
 	}
-	if s.pos-s.seen >= s.capacity {
+	if !s.free() {
 		if err := s.awaitSpace(); err != nil {
 			return err
 		}
 	}
 	c := s.cell(s.pos)
-	*(*uint32)(unsafe.Pointer(&c[4])) = uint32(len(p))
-	copy(c[shmCellHeader:], p)
-	s.pos++
-	turn(c).Store(s.pos) // publishes the cell: a release on every architecture
-	s.claimNext(len(p))
-	// Dekker with the consumer's store to dataWaiting and load of the turn
-	// (both sequentially consistent): one of the two sees the other.
-	if s.cfg.Data != nil && s.dataWaiting.Load() != 0 && s.dataWaiting.Swap(0) != 0 {
-		return s.cfg.Data.Ring()
+	const head = shmLine - shmCellHeader // bytes of data on the first line
+	if len(p) > head && !tune.headFirst {
+		copy(c[shmLine:], p[head:])
+		copy(c[shmCellHeader:shmLine], p[:head])
+	} else {
+		copy(c[shmCellHeader:], p)
 	}
-	return nil
+	*(*uint32)(unsafe.Pointer(&c[4])) = uint32(len(p))
+	s.pos++
+	var err error
+	if s.sleeps {
+		// A swap: it publishes the cell and tells whether the consumer
+		// marked the old value before sleeping on it.
+		if old := turn(c).Swap(s.pos & seqMask); old&sleeping != 0 {
+			err = s.wake(turn(c), s.cfg.Data)
+		}
+	} else if tune.seqCst {
+		turn(c).Store(s.pos & seqMask)
+	} else {
+		storeRelease((*uint32)(unsafe.Pointer(&c[0])), s.pos&seqMask)
+	}
+	if !tune.noClaim {
+		s.claimNext(len(p))
+	}
+	return err
 }
 
-// claimNext takes ownership, for this CPU, of the data lines of the next
-// cell (as many as the message just sent used) when the consumer has
-// released it: a byte store to each line, which the next Send overwrites.
-// The coherence traffic that invalidates the consumer's copies then happens
-// while this side waits for the reply, not inside the next Send; that
-// cuts a 1 KB round trip by about a third. The cell's first line, where
-// the consumer polls the turn word, is left alone.
+// claimNext takes ownership, for this CPU, of the lines of the next cell
+// that follow its first (as many as the message just sent used) when the
+// consumer has released it: a byte store to each line, which the next Send
+// overwrites. The coherence traffic that invalidates the consumer's copies
+// then happens while this side waits for the reply, not inside the next
+// Send. The cell's first line, where the consumer polls the turn word, is
+// left alone.
 func (s *Ring) claimNext(n int) {
-	if s.pos-s.seen >= s.capacity {
+	if !s.free() {
 		return
 	}
 	next := s.cell(s.pos)
@@ -195,24 +228,23 @@ func (s *Ring) claimNext(n int) {
 
 func (s *Ring) awaitSpace() error {
 	for i := 0; ; i++ {
-		if s.seen = s.tail.Load(); s.pos-s.seen < s.capacity {
+		t := s.tail.Load()
+		if s.seen = t & seqMask; s.free() {
 			return nil
 		}
 		if s.hangup.Load() != 0 {
 			return unix.EPIPE
 		}
-		if s.cfg.Space == nil {
+		if !s.sleeps {
+			if tune.pause {
+				pause()
+			}
 			if i&shmParentCheck == shmParentCheck && s.parentGone() {
 				return ErrParentGone
 			}
 			continue
 		}
-		s.spaceWaited.Store(1)
-		if s.pos-s.tail.Load() < s.capacity || s.hangup.Load() != 0 {
-			s.spaceWaited.Store(0)
-			continue
-		}
-		if err := s.cfg.Space.Wait(); err != nil {
+		if err := s.sleep(s.tail, t, s.cfg.Space); err != nil {
 			return err
 		}
 	}
@@ -223,10 +255,10 @@ func (s *Ring) awaitSpace() error {
 // waits while the ring is empty; once the ring is hung up it returns the
 // messages still in it, then io.EOF.
 func (s *Ring) Recv(p []byte) error {
-	if err := s.awaitData(); err != nil {
+	c := s.cell(s.pos)
+	if err := s.awaitData(turn(c)); err != nil {
 		return err
 	}
-	c := s.cell(s.pos)
 	n := int(*(*uint32)(unsafe.Pointer(&c[4])))
 	var err error
 	if n != len(p) || n > s.cfg.MaxSize {
@@ -237,45 +269,77 @@ func (s *Ring) Recv(p []byte) error {
 	s.pos++
 	if s.pos-s.seen >= s.batch {
 		s.seen = s.pos
-		s.tail.Store(s.pos) // after the copy: the producer may now reuse the cells
-		if s.cfg.Space != nil && s.spaceWaited.Load() != 0 && s.spaceWaited.Swap(0) != 0 {
-			if rerr := s.cfg.Space.Ring(); err == nil {
-				err = rerr
+		// After the copy: the producer may now reuse the cells.
+		if !s.sleeps {
+			storeRelease((*uint32)(unsafe.Pointer(s.tail)), s.pos&seqMask)
+		} else if old := s.tail.Swap(s.pos & seqMask); old&sleeping != 0 {
+			if werr := s.wake(s.tail, s.cfg.Space); err == nil {
+				err = werr
 			}
 		}
 	}
 	return err
 }
 
-func (s *Ring) awaitData() error {
-	turn := turn(s.cell(s.pos))
+func (s *Ring) awaitData(turn *atomic.Uint32) error {
+	want := (s.pos + 1) & seqMask
 	for i := 0; ; i++ {
-		if turn.Load() == s.pos+1 {
+		v := turn.Load()
+		if v == want {
 			return nil
 		}
 		if s.hangup.Load() != 0 {
 			// Everything the other side published came before the
 			// hang-up: look once more, then report the end.
-			if turn.Load() == s.pos+1 {
+			if turn.Load() == want {
 				return nil
 			}
 			return io.EOF
 		}
-		if s.cfg.Data == nil {
+		if !s.sleeps {
+			if tune.pause {
+				pause()
+			}
 			if i&shmParentCheck == shmParentCheck && s.parentGone() {
 				return ErrParentGone
 			}
 			continue
 		}
-		s.dataWaiting.Store(1)
-		if turn.Load() == s.pos+1 || s.hangup.Load() != 0 {
-			s.dataWaiting.Store(0)
-			continue
-		}
-		if err := s.cfg.Data.Wait(); err != nil {
+		if err := s.sleep(turn, v, s.cfg.Data); err != nil {
 			return err
 		}
 	}
+}
+
+// sleep marks w, which read v (not yet what the caller waits for), and
+// sleeps until the other side's swap finds the mark and wakes it, or the
+// ring is hung up. It may return early; the caller looks again.
+func (s *Ring) sleep(w *atomic.Uint32, v uint32, bell Doorbell) error {
+	if v&sleeping == 0 {
+		if !w.CompareAndSwap(v, v|sleeping) {
+			return nil // the other side stored the next value: look again
+		}
+		v |= sleeping
+	}
+	// Dekker with Hangup's store and its look at the marks (all
+	// sequentially consistent): either this sees the hang-up, or Hangup
+	// sees the mark and clears it or rings the bell.
+	if s.hangup.Load() != 0 {
+		return nil
+	}
+	if bell != nil {
+		return bell.Wait()
+	}
+	futexWait(w, v)
+	return nil
+}
+
+// wake wakes the side asleep on w (futex) or on bell.
+func (s *Ring) wake(w *atomic.Uint32, bell Doorbell) error {
+	if bell != nil {
+		return bell.Ring()
+	}
+	return futexWakeAll(w)
 }
 
 func (s *Ring) parentGone() bool {
@@ -287,12 +351,26 @@ func (s *Ring) parentGone() bool {
 // producer's Send fails with EPIPE.
 func (s *Ring) Hangup() error {
 	s.hangup.Store(1)
-	if s.cfg.Data == nil {
-		return nil
+	switch {
+	case s.cfg.Data != nil:
+		// Ring both bells whether or not anyone sleeps: a spare count only
+		// makes one later Wait return early.
+		return errors.Join(s.cfg.Data.Ring(), s.cfg.Space.Ring())
+	case s.cfg.Futex:
+		// Clearing a mark changes the word, so that a FUTEX_WAIT still on
+		// its way in returns at once instead of sleeping.
+		var errs []error
+		for n := uint32(0); n <= s.mask; n++ {
+			if w := turn(s.cell(n)); w.And(seqMask)&sleeping != 0 {
+				errs = append(errs, futexWakeAll(w))
+			}
+		}
+		if s.tail.And(seqMask)&sleeping != 0 {
+			errs = append(errs, futexWakeAll(s.tail))
+		}
+		return errors.Join(errs...)
 	}
-	// Ring both bells whether or not anyone sleeps: a spare count only
-	// makes one later Wait return early.
-	return errors.Join(s.cfg.Data.Ring(), s.cfg.Space.Ring())
+	return nil
 }
 
 // HungUp reports whether the ring has been hung up.

@@ -39,6 +39,10 @@ type PeerWatcher interface {
 type Transport struct {
 	Name    string // row name in the table, e.g. "pipe"
 	MaxSize int    // largest message the transport carries
+	// StreamMax, if set, is the largest message of the streaming benchmark
+	// (Streams), which Send and Recv carry although the contract and the
+	// table stop at MaxSize. Unset, the transport does not stream.
+	StreamMax int
 	// Spins marks a transport whose ends busy-wait: it runs only with the
 	// two processes on separate CPUs, since two spinners on one CPU starve
 	// each other.
@@ -94,6 +98,7 @@ const (
 	modeSizes = "sizes" // one message of each of integritySizes(n), checksummed
 	modeShort = "short" // the same with integritySizes(n, short, seed)
 	modeSeq   = "seq"   // sequence-numbered messages; exit after n
+	modeSink  = "sink"  // messages of n bytes, answered only when marked (Stream)
 )
 
 // StartEcho opens the transport and starts an echo peer in the given mode.
@@ -138,7 +143,7 @@ func echo(tr Transport, args []string) int {
 	}
 	ep, err := tr.Attach(args[:len(args)-3])
 	proc.Check(err, "attach "+tr.Name)
-	buf := make([]byte, max(tr.MaxSize, seqLen))
+	buf := make([]byte, max(tr.MaxSize, tr.StreamMax, seqLen))
 	switch mode {
 	case modeFixed:
 		// The benchmark's peer: one locked thread, raw calls (sys.SetRawIO).
@@ -150,6 +155,18 @@ func echo(tr Transport, args []string) int {
 				return 0 // the test closed its end
 			}
 			proc.Check(ep.Send(msg), "echo send")
+		}
+	case modeSink:
+		runtime.LockOSThread()
+		sys.SetRawIO(true)
+		msg := buf[:count]
+		for {
+			if err := ep.Recv(msg); err != nil {
+				return 0 // the test closed its end
+			}
+			if msg[0] == syncMark {
+				proc.Check(ep.Send(msg), "sink answer")
+			}
 		}
 	case modeSizes, modeShort:
 		for _, size := range integritySizes(count, mode == modeShort, seed) {

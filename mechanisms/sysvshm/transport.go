@@ -15,43 +15,66 @@ import (
 	"github.com/ipcsuite/ipcsuite/mechanisms/sysvsem"
 )
 
-// The classic table's "Shared Memory" row, in two variants named apart:
-// both carry messages through one SysV segment holding a shmring.Ring
-// per direction; they differ in how a side waits for the other.
+// The classic table's "Shared Memory" row, in variants named apart: all
+// carry messages through one SysV segment holding a shmring.Ring per
+// direction; they differ in how a side waits for the other.
 var (
-	// SpinTransport busy-polls the slot's turn word, as the table's
+	// SpinTransport busy-polls the cell's turn word, as the table's
 	// original figures did: it burns a CPU on each side and runs only with
 	// the two processes on separate CPUs.
 	SpinTransport = table.Transport{
-		Name:    "sysvshm-spin",
-		MaxSize: MaxSize,
-		Spins:   true,
-		Open:    func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, false) },
-		Attach:  attach,
+		Name:      "sysvshm-spin",
+		MaxSize:   MaxSize,
+		StreamMax: streamMax,
+		Spins:     true,
+		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, waitSpin) },
+		Attach:    attach,
 	}
 	// SemTransport sleeps in semop on a sysvsem.Doorbell and is rung by
 	// the other side: a blocking channel whose data never goes through the
 	// kernel.
 	SemTransport = table.Transport{
-		Name:    "sysvshm-sem",
-		MaxSize: MaxSize,
-		Open:    func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, true) },
-		Attach:  attach,
+		Name:      "sysvshm-sem",
+		MaxSize:   MaxSize,
+		StreamMax: streamMax,
+		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, waitSem) },
+		Attach:    attach,
+	}
+	// FutexTransport sleeps in FUTEX_WAIT on the ring's own words and is
+	// woken by FUTEX_WAKE from the other side, only when it has marked
+	// the word it sleeps on.
+	FutexTransport = table.Transport{
+		Name:      "sysvshm-futex",
+		MaxSize:   MaxSize,
+		StreamMax: streamMax,
+		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, waitFutex) },
+		Attach:    attach,
 	}
 )
 
 func init() {
 	table.Register(SpinTransport)
 	table.Register(SemTransport)
+	table.Register(FutexTransport)
 }
 
 const (
-	// MaxSize is the largest message: the transports carry what a pipe
-	// carries in one write of its default capacity.
+	// MaxSize is the largest message of the contract and the table: what
+	// a pipe carries in one write of its default capacity.
 	MaxSize = 1 << 16
+	// streamMax is the largest message a ring carries, for the streaming
+	// benchmark; only the cells' lines that a message uses are touched.
+	streamMax = 1 << 20
 	// capacity is the messages a direction holds: more than the contract
 	// keeps in flight, so that neither side ever waits for space there.
 	capacity = 16
+)
+
+// How a side waits for the other, passed to the peer as wait=...
+const (
+	waitSpin  = "spin"
+	waitSem   = "sem"
+	waitFutex = "futex"
 )
 
 // Bells of the doorbell set: data and space for each direction.
@@ -63,45 +86,33 @@ const (
 	nBells
 )
 
-func slotSize() int { return shmring.Size(capacity, MaxSize) }
+func segmentSize() int { return shmring.PairSize(capacity, streamMax) }
 
-// slots lays the two directions over one mapping: test->peer first.
-func slots(mem []byte, bells *sysvsem.Doorbell, parent int, inPeer bool) (tx, rx *shmring.Ring, err error) {
+// rings lays the two directions over one mapping.
+func rings(mem []byte, wait string, bells *sysvsem.Doorbell, parent int, inPeer bool) (tx, rx *shmring.Ring, err error) {
 	cfg := func(data, space int) shmring.Config {
-		c := shmring.Config{Capacity: capacity, MaxSize: MaxSize, Parent: parent}
+		c := shmring.Config{Capacity: capacity, MaxSize: streamMax, Parent: parent, Futex: wait == waitFutex}
 		if bells != nil {
 			c.Data, c.Space = bells.Bell(data), bells.Bell(space)
 		}
 		return c
 	}
-	n := slotSize()
-	toPeer, err := shmring.New(mem[:n], cfg(bellToPeerData, bellToPeerSpace))
-	if err != nil {
-		return nil, nil, err
-	}
-	toTest, err := shmring.New(mem[n:2*n], cfg(bellToTestData, bellToTestSpace))
-	if err != nil {
-		return nil, nil, err
-	}
-	if inPeer {
-		return toTest, toPeer, nil
-	}
-	return toPeer, toTest, nil
+	return shmring.NewPair(mem, cfg(bellToPeerData, bellToPeerSpace), cfg(bellToTestData, bellToTestSpace), inPeer)
 }
 
 // open makes the doorbell (for the blocking variant) and the segment,
 // attaches it, and hands the peer their identifiers. The doorbell comes
 // first so that no failure leaves the segment attached.
-func open(t testing.TB, blocking bool) (table.Endpoint, proc.PeerSpec) {
+func open(t testing.TB, wait string) (table.Endpoint, proc.PeerSpec) {
 	t.Helper()
-	var args []string
+	args := []string{"wait=" + wait}
 	var bells *sysvsem.Doorbell
-	if blocking {
+	if wait == waitSem {
 		d := sysvsem.NewDoorbell(t, nBells)
 		bells = &d
 		args = append(args, "sem="+strconv.Itoa(d.ID))
 	}
-	size := 2 * slotSize()
+	size := segmentSize()
 	id, err := Get(unix.IPC_PRIVATE, uint64(size), unix.IPC_CREAT|0o600)
 	if err != nil {
 		t.Fatalf("shmget(IPC_PRIVATE, %d): %s", size, sys.ErrnoName(err))
@@ -118,7 +129,7 @@ func open(t testing.TB, blocking bool) (table.Endpoint, proc.PeerSpec) {
 		Detach(addr)
 		t.Fatalf("shmctl(IPC_RMID): %s", sys.ErrnoName(err))
 	}
-	tx, rx, err := slots(Bytes(addr, size), bells, 0, false)
+	tx, rx, err := rings(Bytes(addr, size), wait, bells, 0, false)
 	if err != nil {
 		Detach(addr)
 		t.Fatal(err)
@@ -145,7 +156,7 @@ func attach(args []string) (table.Endpoint, error) {
 		}
 		bells = &sysvsem.Doorbell{ID: semID}
 	}
-	size := 2 * slotSize()
+	size := segmentSize()
 	if ds, err := Stat(id); err != nil || ds.Segsz < uint64(size) {
 		return nil, fmt.Errorf("sysvshm attach: segment %d: %v bytes, %v; want %d", id, ds.Segsz, err, size)
 	}
@@ -153,7 +164,7 @@ func attach(args []string) (table.Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shmat %d: %w", id, err)
 	}
-	tx, rx, err := slots(Bytes(addr, size), bells, proc.ParentPid(), true)
+	tx, rx, err := rings(Bytes(addr, size), m["wait"], bells, proc.ParentPid(), true)
 	if err != nil {
 		Detach(addr)
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ipcsuite/ipcsuite/helpers/shmring/ringtest"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"github.com/ipcsuite/ipcsuite/helpers/table"
 	"github.com/ipcsuite/ipcsuite/mechanisms/sysvsem"
@@ -25,18 +26,18 @@ func TestSemTransportReceiverSleepsInSemopUntilRung(t *testing.T) {
 	peer.Expect(t, "ok")
 }
 
-// A slot holds `capacity` messages: the sender's next Send sleeps in semop
+// A ring holds `capacity` messages: the sender's next Send sleeps in semop
 // until the receiver has taken half of them (the receiver hands cells back
 // in batches of capacity/2), and then goes through.
-func TestSemTransportSendToAFullSlotWaitsForSpace(t *testing.T) {
+func TestSemTransportSendToAFullRingWaitsForSpace(t *testing.T) {
 	ep, peer := table.OpenEnd(t, SemTransport)
 	msg := make([]byte, 100)
 	for i := range capacity {
-		if err := sys.Returns(t, "Send to a slot with room", func() error { return ep.Send(msg) }); err != nil {
+		if err := sys.Returns(t, "Send to a ring with room", func() error { return ep.Send(msg) }); err != nil {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
-	send := sys.Start("Send to a full slot", func() error { return ep.Send(msg) })
+	send := sys.Start("Send to a full ring", func() error { return ep.Send(msg) })
 	sysvsem.RequireSemopWait(t, os.Getpid(), func() { send.RequireBlocked(t) })
 	peer.Must(t, "ok", "recv %d 100", capacity/2-1)
 	send.RequireBlocked(t)
@@ -49,9 +50,9 @@ func TestSemTransportSendToAFullSlotWaitsForSpace(t *testing.T) {
 
 // Once one side closes, the other side's Recv returns what was sent before
 // the close and then io.EOF, at once instead of waiting, and its Send
-// fails with EPIPE: for both transports. A receiver already asleep is woken.
+// fails with EPIPE: for every variant. A receiver already asleep is woken.
 func TestTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
-	for _, tr := range []table.Transport{SpinTransport, SemTransport} {
+	for _, tr := range []table.Transport{SpinTransport, SemTransport, FutexTransport} {
 		t.Run(tr.Name, func(t *testing.T) {
 			ep, peer := table.OpenEnd(t, tr)
 			peer.Must(t, "ok", "send 3 100")
@@ -78,4 +79,23 @@ func TestTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
 		}
 		peer.Expect(t, "EOF")
 	})
+}
+
+// The futex variant's receiver sleeps in FUTEX_WAIT on the segment's
+// memory while nothing has been sent, and the sender's FUTEX_WAKE brings it
+// the message.
+func TestFutexTransportReceiverSleepsInFutexUntilSent(t *testing.T) {
+	ringtest.ReceiverSleepsUntilSent(t, FutexTransport, ringtest.FutexSleep)
+}
+
+// A full ring: the futex variant's sender sleeps in FUTEX_WAIT on the
+// tail until the receiver frees a batch of cells.
+func TestFutexTransportSendToAFullRingWaitsForSpace(t *testing.T) {
+	ringtest.FullRingWaitsForSpace(t, FutexTransport, capacity, ringtest.FutexSleep)
+}
+
+// The futex variant's receiver asleep in FUTEX_WAIT is woken by the other
+// side's Close.
+func TestFutexTransportCloseWakesASleepingReceiver(t *testing.T) {
+	ringtest.CloseWakesASleeper(t, FutexTransport, ringtest.FutexSleep)
 }
