@@ -2,6 +2,7 @@ package ipcsuite_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/ipcsuite/ipcsuite/helpers/table"
@@ -33,3 +34,18 @@ func BenchmarkFloor(b *testing.B) { table.Floors(b) }
 // bytes per second, over every transport that streams, beside the memcpy
 // floor of each size. Sizes: -ipc.streamsizes.
 func BenchmarkStream(b *testing.B) { table.Streams(b) }
+
+// BenchmarkCReference measures the C programs of testdata/cref, plain C
+// ping-pongs that the rows are compared with (table.CReferences), in the
+// same run and placements and under the same metrics. Each program times
+// its own rounds.
+func BenchmarkCReference(b *testing.B) {
+	for _, prog := range table.CReferences(b, filepath.Join("testdata", "cref"), b.TempDir()) {
+		for _, place := range table.Placements() {
+			for _, size := range table.Sizes() {
+				name := fmt.Sprintf("prog=%s/place=%s/size=%d", prog.Name, place.Name, size)
+				b.Run(name, func(b *testing.B) { table.RunC(b, prog, place, size) })
+			}
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package table
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+)
+
+// A CProgram is a C reference program: a ping-pong written in plain C,
+// measured beside the rows it is a reference for, in the same run and
+// placement. Every such program takes the arguments
+//
+//	ROUNDS SELF_CPU PEER_CPU SIZE [NAME]
+//
+// forks its echo process, pins both, times ROUNDS round trips of SIZE bytes
+// after a warm-up with CLOCK_MONOTONIC, and prints one line:
+//
+//	rounds=ROUNDS ns=ELAPSED cpu-ns=CPU
+//
+// CPU being the CPU time both processes spent in the timed rounds.
+type CProgram struct {
+	Name    string // row name, e.g. "pipe"
+	Path    string // the compiled program (BuildC)
+	MaxSize int    // largest message
+	// Spins marks a program whose two processes busy-wait: it runs only
+	// on separate CPUs, as Transport.Spins.
+	Spins bool
+	// Arg, if set, makes the program's NAME argument for one run: an
+	// object name or a file path that the program removes once open.
+	Arg func(t testing.TB) string
+}
+
+// CReferences builds the C reference programs of srcDir (the module's
+// testdata/cref) into dir:
+//   - "shmring": spinning rings in the layout of helpers/shmring, in shared
+//     anonymous memory;
+//   - "shm-classic": the classic table's "Shared Memory", a buffer per
+//     direction behind a flag word, spinning, in a SysV segment;
+//   - "mmap-classic": the same in a MAP_SHARED mapping of a file in the
+//     run directory, the classic "Memory-Mapped Files";
+//   - "posixmq": blocking ping-pong over two POSIX message queues;
+//   - "pipe": blocking ping-pong over two pipes.
+func CReferences(t testing.TB, srcDir, dir string) []CProgram {
+	t.Helper()
+	build := func(src string) string { return BuildC(t, dir, filepath.Join(srcDir, src)) }
+	ring, flag, mq, pipe := build("ring.c"), build("flag.c"), build("mq.c"), build("pipe.c")
+	return []CProgram{
+		{Name: "shmring", Path: ring, MaxSize: 1 << 16, Spins: true},
+		{Name: "shm-classic", Path: flag, MaxSize: 1 << 16, Spins: true},
+		{Name: "mmap-classic", Path: flag, MaxSize: 1 << 16, Spins: true,
+			Arg: func(t testing.TB) string { return filepath.Join(proc.Dir(t), "mapped") }},
+		// The largest message a queue takes by default (fs/mqueue/msgsize_max).
+		{Name: "posixmq", Path: mq, MaxSize: 8192,
+			Arg: func(testing.TB) string { return proc.Name() }},
+		{Name: "pipe", Path: pipe, MaxSize: 1 << 16},
+	}
+}
+
+// BuildC compiles the C source src (with the headers beside it) with the
+// system's cc at -O2 into dir and returns the program's path. It skips
+// the benchmark, saying why, when no C compiler is installed.
+func BuildC(t testing.TB, dir, src string) string {
+	t.Helper()
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skipf("no C compiler to build the C references: %v", err)
+	}
+	out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(src), ".c"))
+	cmd := exec.Command(cc, "-O2", "-Wall", "-o", out, src, "-lrt")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, msg)
+	}
+	return out
+}
+
+// cRun is what a C program reported of its timed rounds.
+type cRun struct {
+	Rounds  int
+	Elapsed time.Duration // wall time of the rounds
+	CPU     time.Duration // CPU time of both processes in the rounds
+}
+
+// RunC runs prog for b.N round trips of size bytes in place, and reports
+// its own timing as the table does: msg/s (round trips per second), ns/op
+// and cpu-ns/op, and B/s for the bytes carried both ways.
+func RunC(b *testing.B, prog CProgram, place Placement, size int) {
+	b.Helper()
+	if size > prog.MaxSize {
+		b.Skipf("%s carries at most %d bytes", prog.Name, prog.MaxSize)
+	}
+	if prog.Spins && place.Self == place.Peer {
+		b.Skipf("%s spins: two spinners on one CPU starve each other", prog.Name)
+	}
+	run := runC(b, prog, cArgs(b, prog, b.N, place, size))
+	if run.Rounds != b.N {
+		b.Fatalf("%s ran %d rounds, want %d", prog.Name, run.Rounds, b.N)
+	}
+	secs := run.Elapsed.Seconds()
+	if secs <= 0 {
+		b.Fatalf("%s timed its rounds at %v", prog.Name, run.Elapsed)
+	}
+	b.ReportMetric(float64(run.Elapsed.Nanoseconds())/float64(b.N), "ns/op")
+	b.ReportMetric(float64(b.N)/secs, "msg/s")
+	b.ReportMetric(float64(run.CPU.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(2*size)*float64(b.N)/secs/1e6, "MB/s")
+}
+
+func cArgs(t testing.TB, prog CProgram, rounds int, place Placement, size int) []string {
+	args := []string{strconv.Itoa(rounds), strconv.Itoa(place.Self), strconv.Itoa(place.Peer), strconv.Itoa(size)}
+	if prog.Arg != nil {
+		args = append(args, prog.Arg(t))
+	}
+	return args
+}
+
+// cCommand prepares a run of the program. Its parent process dies with
+// the thread that starts it (Pdeathsig), and its child with it: that
+// thread must stay locked until the program has been reaped.
+func cCommand(ctx context.Context, prog CProgram, args []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, prog.Path, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = time.Second
+	return cmd
+}
+
+// runC runs the program to its end, within the test's deadline, and
+// parses its line.
+func runC(t testing.TB, prog CProgram, args []string) cRun {
+	t.Helper()
+	ctx, cancel := context.WithDeadline(context.Background(), sys.Deadline(t))
+	defer cancel()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var stdout, stderr bytes.Buffer
+	cmd := cCommand(ctx, prog, args)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", prog.Name, strings.Join(args, " "), err, stderr.String())
+	}
+	var run cRun
+	var ns, cpu int64
+	line := strings.TrimSpace(stdout.String())
+	if _, err := fmt.Sscanf(line, "rounds=%d ns=%d cpu-ns=%d", &run.Rounds, &ns, &cpu); err != nil {
+		t.Fatalf("%s printed %q: %v", prog.Name, line, err)
+	}
+	run.Elapsed, run.CPU = time.Duration(ns), time.Duration(cpu)
+	return run
+}
