@@ -51,6 +51,8 @@ func sockRole([]string) int {
 				nfd, _, err := unix.Accept4(num(1), unix.SOCK_CLOEXEC)
 				return nfd, err
 			})))
+		case "connectall": // connectall ADDR: non-blocking connects until EAGAIN; answers the count
+			proc.Tell(connectAll(arg(1)))
 		case "nonblock": // nonblock FD
 			proc.Tell(proc.Answer(unix.SetNonblock(num(1), true)))
 		case "send": // send FD TEXT FLAGS
@@ -148,6 +150,25 @@ func fill(fd, size int) string {
 	for n := 0; ; n++ {
 		_, err := send(fd, msg, nil, unix.MSG_DONTWAIT)
 		if err == unix.EAGAIN {
+			return strconv.Itoa(n)
+		}
+		if err != nil {
+			return fmt.Sprintf("%s after %d", sys.ErrnoName(err), n)
+		}
+	}
+}
+
+// connectAll connects new non-blocking stream sockets to addr until one
+// fails with EAGAIN, keeps them open, and renders how many connected.
+func connectAll(addr string) string {
+	for n := 0; ; n++ {
+		fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+		if err != nil {
+			return fmt.Sprintf("socket: %s after %d", sys.ErrnoName(err), n)
+		}
+		err = sys.Retry(func() error { return unix.Connect(fd, Addr(addr)) })
+		if err == unix.EAGAIN {
+			unix.Close(fd)
 			return strconv.Itoa(n)
 		}
 		if err != nil {

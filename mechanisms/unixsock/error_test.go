@@ -1,0 +1,127 @@
+package unixsock
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+)
+
+// Writing to a stream socket whose peer has closed raises SIGPIPE, which
+// kills a writer under the default disposition (its wait status says so)
+// and leaves EPIPE for one that ignores it; MSG_NOSIGNAL gives EPIPE with
+// no signal even under the default disposition.
+func TestWriteToAClosedStreamPeer(t *testing.T) {
+	if !sys.SigactionKnown {
+		t.Skip("the kernel's struct sigaction of this architecture is not known to sys.DefaultSignal")
+	}
+	// start hands the peer one end of a stream pair and closes the other
+	// once the peer is ready.
+	start := func(t *testing.T, role string, args ...string) *proc.Peer {
+		mine, theirs := socketpair(t, unix.SOCK_STREAM)
+		peer := proc.Spawn(t, role, proc.PeerSpec{Files: []int{theirs}, Handoff: true, Args: args})
+		if role == "sigpipe" {
+			peer.Expect(t, "ready")
+		}
+		sys.Close(mine)
+		return peer
+	}
+	t.Run("default_disposition_dies_of_SIGPIPE", func(t *testing.T) {
+		peer := start(t, "sigpipe", "mode=default")
+		peer.Send(t, "write")
+		peer.RequireSignal(t, unix.SIGPIPE)
+	})
+	t.Run("ignored_SIGPIPE_gives_EPIPE", func(t *testing.T) {
+		peer := start(t, "sigpipe", "mode=ignore")
+		peer.Send(t, "write")
+		peer.Expect(t, "EPIPE signal=-")
+		peer.RequireExit(t, 0)
+	})
+	t.Run("MSG_NOSIGNAL_gives_EPIPE_without_a_signal", func(t *testing.T) {
+		peer := sockPeer{start(t, "sock")}
+		peer.Must(t, "EPIPE", "nosigpipe %d", peerFile(0))
+		peer.Send(t, "exit")
+		peer.RequireExit(t, 0)
+	})
+}
+
+// A datagram to a socket that has closed is refused: on a connected
+// socket the first send fails with ECONNREFUSED and disconnects it (the
+// next is ENOTCONN); sendto a file whose socket is gone is ECONNREFUSED.
+func TestDatagramToAClosedPeerIsRefused(t *testing.T) {
+	t.Run("connected", func(t *testing.T) {
+		fd, peer := pairWithPeer(t, unix.SOCK_DGRAM, proc.PeerSpec{})
+		peer.Send(t, "exit")
+		peer.RequireExit(t, 0)
+		_, err := send(fd, []byte("x"), nil, 0)
+		sys.RequireErrno(t, err, unix.ECONNREFUSED, "send to the closed peer of a connected datagram socket")
+		_, err = send(fd, []byte("x"), nil, 0)
+		sys.RequireErrno(t, err, unix.ENOTCONN, "the next send")
+	})
+	t.Run("by_path", func(t *testing.T) {
+		path := sockPath(t)
+		peer := spawnSock(t, proc.PeerSpec{})
+		s := peer.fd(t, "socket dgram")
+		peer.Must(t, "ok", "bind %d %s", s, path)
+		peer.Send(t, "exit")
+		peer.RequireExit(t, 0)
+		_, err := send(socket(t, unix.SOCK_DGRAM), []byte("x"), Addr(path), 0)
+		sys.RequireErrno(t, err, unix.ECONNREFUSED, "sendto the file of a closed datagram socket")
+	})
+}
+
+// maxDgramQlen reads net.unix.max_dgram_qlen, which a datagram socket
+// takes as its receive queue's limit when it is made.
+func maxDgramQlen(t testing.TB) int {
+	t.Helper()
+	data, err := os.ReadFile("/proc/sys/net/unix/max_dgram_qlen")
+	if err != nil {
+		t.Skipf("no net.unix.max_dgram_qlen: %v", err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatalf("max_dgram_qlen %q: %v", data, err)
+	}
+	return n
+}
+
+// A datagram socket's receive queue holds max_dgram_qlen+1 datagrams from
+// a sender that is not its own peer: then a non-blocking send fails with
+// EAGAIN, and a blocking one sleeps until the receiver takes a datagram.
+func TestFullDatagramQueueBlocksTheSender(t *testing.T) {
+	qlen := maxDgramQlen(t)
+	name := abstractName()
+	r := listenAt(t, unix.SOCK_DGRAM, name, 0)
+	peer := spawnSock(t, proc.PeerSpec{})
+	s := peer.fd(t, "socket dgram")
+	peer.Must(t, "ok", "connect %d %s", s, name)
+	peer.Must(t, strconv.Itoa(qlen+1), "fill %d 1", s)
+	peer.Start(t, "send %d last 0", s)
+	peer.RequireSilent(t, "send to a full datagram queue")
+	mustRecv(t, r, 16, 0, "\x00")
+	peer.Expect(t, "4")
+}
+
+// A listening stream socket queues backlog+1 connections that nobody has
+// accepted: then a non-blocking connect fails with EAGAIN, and a blocking
+// one sleeps until the listener accepts.
+func TestFullBacklogRefusesNonblockingConnect(t *testing.T) {
+	for _, backlog := range []int{1, 4} {
+		t.Run("backlog_"+strconv.Itoa(backlog), func(t *testing.T) {
+			name := abstractName()
+			l := listenAt(t, unix.SOCK_STREAM, name, backlog)
+			peer := spawnSock(t, proc.PeerSpec{})
+			peer.Must(t, strconv.Itoa(backlog+1), "connectall %s", name)
+			s := peer.fd(t, "socket stream")
+			peer.Start(t, "connect %d %s", s, name)
+			peer.RequireSilent(t, "connect to a full backlog")
+			accept(t, l)
+			peer.Expect(t, "ok")
+		})
+	}
+}
