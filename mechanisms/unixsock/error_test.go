@@ -102,7 +102,7 @@ func TestFullDatagramQueueBlocksTheSender(t *testing.T) {
 	peer.Must(t, "ok", "connect %d %s", s, name)
 	peer.Must(t, strconv.Itoa(qlen+1), "fill %d 1", s)
 	peer.Start(t, "send %d last 0", s)
-	peer.RequireSilent(t, "send to a full datagram queue")
+	peer.requireBlocked(t, "send to a full datagram queue")
 	mustRecv(t, r, 16, 0, "\x00")
 	peer.Expect(t, "4")
 }
@@ -119,7 +119,7 @@ func TestFullBacklogRefusesNonblockingConnect(t *testing.T) {
 			peer.Must(t, strconv.Itoa(backlog+1), "connectall %s", name)
 			s := peer.fd(t, "socket stream")
 			peer.Start(t, "connect %d %s", s, name)
-			peer.RequireSilent(t, "connect to a full backlog")
+			peer.requireBlocked(t, "connect to a full backlog")
 			accept(t, l)
 			peer.Expect(t, "ok")
 		})

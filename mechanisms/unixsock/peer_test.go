@@ -46,15 +46,8 @@ func sockRole([]string) int {
 		case "connect": // connect FD ADDR
 			fd, addr := num(1), Addr(arg(2))
 			proc.Tell(proc.Answer(sys.Retry(func() error { return unix.Connect(fd, addr) })))
-		case "accept": // accept FD
-			proc.Tell(proc.Value(sys.RetryValue(func() (int, error) {
-				nfd, _, err := unix.Accept4(num(1), unix.SOCK_CLOEXEC)
-				return nfd, err
-			})))
 		case "connectall": // connectall ADDR: non-blocking connects until EAGAIN; answers the count
 			proc.Tell(connectAll(arg(1)))
-		case "nonblock": // nonblock FD
-			proc.Tell(proc.Answer(unix.SetNonblock(num(1), true)))
 		case "send": // send FD TEXT FLAGS
 			proc.Tell(proc.Value(send(num(1), text(arg(2)), nil, num(3))))
 		case "sendto": // sendto FD TEXT ADDR
@@ -65,20 +58,10 @@ func sockRole([]string) int {
 			buf := make([]byte, num(2))
 			n, err := recv(num(1), buf, num(3))
 			proc.Tell(proc.ReadAnswer(buf, n, err))
-		case "recvfrom": // recvfrom FD SIZE: answers "TEXT from NAME"
-			buf := make([]byte, num(2))
-			n, from, err := recvfrom(num(1), buf)
-			if err != nil {
-				proc.Tell(sys.ErrnoName(err))
-				continue
-			}
-			proc.Tell(string(buf[:n]) + " from " + nameOf(from))
 		case "drain": // drain FD: non-blocking receives until EAGAIN; answers the count
 			proc.Tell(drain(num(1)))
 		case "fionread": // fionread FD
 			proc.Tell(proc.Value(sys.FIONREAD(num(1))))
-		case "shutdown": // shutdown FD HOW
-			proc.Tell(proc.Answer(unix.Shutdown(num(1), num(2))))
 		case "close": // close FD
 			proc.Tell(proc.Answer(unix.Close(num(1))))
 		case "peercred": // peercred FD: SO_PEERCRED as "pid=P uid=U gid=G"
@@ -291,6 +274,15 @@ func (p sockPeer) fd(t *testing.T, format string, args ...any) int {
 		t.Fatalf("peer %s: %q answered %s, want an fd", p.Role, fmt.Sprintf(format, args...), got)
 	}
 	return fd
+}
+
+// requireBlocked fails unless the peer is silent and a thread of it
+// sleeps in the kernel's wait for room at another socket (net/unix's
+// unix_wait_for_peer, where a sender to a full datagram queue and a
+// connect to a full backlog sleep): the call it was sent blocks.
+func (p sockPeer) requireBlocked(t *testing.T, what string) {
+	t.Helper()
+	sys.RequireKernelWait(t, p.Pid, func() { p.RequireSilent(t, what) }, "unix_wait_for_peer")
 }
 
 // peerFile is the number a file of PeerSpec.Files has in the peer.
