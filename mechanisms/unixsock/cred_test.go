@@ -151,6 +151,7 @@ func requirePidfdOf(t *testing.T, pidfd int, peer sockPeer) {
 
 // SO_PEERPIDFD (Linux 6.5) gives a pidfd of the process that connected.
 func TestSO_PEERPIDFDRefersToThePeer(t *testing.T) {
+	sys.RequireKernel(t, "6.5", "SO_PEERPIDFD")
 	name := abstractName()
 	l := listenAt(t, unix.SOCK_STREAM, name, 1)
 	peer := spawnSock(t, proc.PeerSpec{})
@@ -166,6 +167,7 @@ func TestSO_PEERPIDFDRefersToThePeer(t *testing.T) {
 // With SO_PASSPIDFD (Linux 6.5) on the receiver, a message carries an
 // SCM_PIDFD control message: a pidfd of the sending process.
 func TestSCM_PIDFDRefersToTheSender(t *testing.T) {
+	sys.RequireKernel(t, "6.5", "SO_PASSPIDFD and SCM_PIDFD")
 	fd, peer := pairWithPeer(t, unix.SOCK_STREAM, proc.PeerSpec{})
 	err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, soPassPidfd, 1)
 	sys.RequireFeature(t, "6.5", "SO_PASSPIDFD", err, unix.ENOPROTOOPT)

@@ -1,7 +1,6 @@
 package unixsock
 
 import (
-	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -48,42 +47,4 @@ func TestMSG_PEEKLeavesTheDataQueued(t *testing.T) {
 			mustRecv(t, fd, 16, unix.MSG_DONTWAIT, "EAGAIN")
 		})
 	}
-}
-
-// setSndbuf sets SO_SNDBUF and returns what getsockopt then reports.
-func setSndbuf(t testing.TB, fd, size int) int {
-	t.Helper()
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, size); err != nil {
-		t.Fatalf("SO_SNDBUF %d: %s", size, sys.ErrnoName(err))
-	}
-	got, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF)
-	if err != nil {
-		t.Fatalf("getsockopt SO_SNDBUF: %s", sys.ErrnoName(err))
-	}
-	return got
-}
-
-// The kernel doubles the SO_SNDBUF it is given (room for its own
-// bookkeeping, man 7 socket), and on a unix stream socket the sender's
-// buffer bounds what waits unread at the peer: a small buffer fills
-// within its size, a larger one holds more than the small one could.
-func TestSO_SNDBUFBoundsWhatAStreamQueues(t *testing.T) {
-	fd, peer := pairWithPeer(t, unix.SOCK_STREAM, proc.PeerSpec{})
-	small := setSndbuf(t, fd, 8192)
-	if small != 2*8192 {
-		t.Fatalf("SO_SNDBUF set to 8192 reads back %d, want it doubled", small)
-	}
-	queued := fillBytes(t, fd, 1024)
-	if queued == 0 || queued > small {
-		t.Fatalf("a stream with SO_SNDBUF %d queued %d bytes, want some and at most the buffer", small, queued)
-	}
-	peer.Must(t, strconv.Itoa(queued), "fionread %d", peerFile(0))
-	peer.Must(t, "1", "drain %d", peerFile(0)) // one read of 64 KiB takes it all
-
-	large := setSndbuf(t, fd, 65536)
-	more := fillBytes(t, fd, 1024)
-	if more <= small || more > large {
-		t.Fatalf("with SO_SNDBUF %d the stream queued %d bytes, want more than the smaller buffer's %d and at most %d", large, more, small, large)
-	}
-	peer.Must(t, strconv.Itoa(more), "fionread %d", peerFile(0))
 }

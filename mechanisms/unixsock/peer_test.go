@@ -62,6 +62,13 @@ func sockRole([]string) int {
 			proc.Tell(drain(num(1)))
 		case "fionread": // fionread FD
 			proc.Tell(proc.Value(sys.FIONREAD(num(1))))
+		case "sockopt": // sockopt FD OPT VALUE: sets a SOL_SOCKET option, answers what it reads back
+			fd, opt := num(1), num(2)
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, opt, num(3)); err != nil {
+				proc.Tell(sys.ErrnoName(err))
+				continue
+			}
+			proc.Tell(proc.Value(unix.GetsockoptInt(fd, unix.SOL_SOCKET, opt)))
 		case "close": // close FD
 			proc.Tell(proc.Answer(unix.Close(num(1))))
 		case "peercred": // peercred FD: SO_PEERCRED as "pid=P uid=U gid=G"
