@@ -13,6 +13,7 @@ import (
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/pipe"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvmsg"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvshm"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/unixsock"
 )
 
 func TestMain(m *testing.M) {

@@ -125,3 +125,30 @@ func TestFullBacklogRefusesNonblockingConnect(t *testing.T) {
 		})
 	}
 }
+
+// Datagrams a peer sent before it exited stay readable, but a connected
+// datagram socket whose send is then refused drops the datagrams waiting
+// unread in its own receive queue (net/unix: a broken link of a
+// bidirectional datagram pipe loses its messages).
+func TestRefusedSendDropsUnreadDatagrams(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		sendErr bool
+		want    string
+	}{
+		{"peer_exit_keeps_them", false, "echo"},
+		{"refused_send_drops_them", true, "EAGAIN"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fd, peer := pairWithPeer(t, unix.SOCK_DGRAM, proc.PeerSpec{})
+			peer.Must(t, "4", "send %d echo 0", peerFile(0))
+			peer.Send(t, "exit")
+			peer.RequireExit(t, 0)
+			if c.sendErr {
+				_, err := send(fd, []byte("x"), nil, 0)
+				sys.RequireErrno(t, err, unix.ECONNREFUSED, "send to the exited peer")
+			}
+			mustRecv(t, fd, 16, unix.MSG_DONTWAIT, c.want)
+		})
+	}
+}
