@@ -87,3 +87,27 @@ func TestSeqpacketReadReturnsZeroAtEOF(t *testing.T) {
 		}
 	}
 }
+
+// A peer that exits with data unread resets the connection: the reader
+// gets ECONNRESET once, and then end of file. A seqpacket socket reports
+// the reset before the records still queued, a stream after its bytes.
+func TestCloseWithUnreadDataResets(t *testing.T) {
+	for _, c := range []struct {
+		st    sockType
+		reads []string
+	}{
+		{typesOf(unix.SOCK_SEQPACKET)[0], []string{"ECONNRESET", "last", "EOF"}},
+		{typesOf(unix.SOCK_STREAM)[0], []string{"last", "ECONNRESET", "EOF"}},
+	} {
+		t.Run(c.st.name, func(t *testing.T) {
+			fd, peer := pairWithPeer(t, c.st.typ, proc.PeerSpec{})
+			peer.Must(t, "4", "send %d last 0", peerFile(0))
+			mustSend(t, fd, "unread", 0)
+			peer.Send(t, "exit")
+			peer.RequireExit(t, 0)
+			for _, want := range c.reads {
+				mustRecv(t, fd, 16, unix.MSG_DONTWAIT, want)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package unixsock
 
 import (
+	"errors"
+	"io"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -86,4 +88,24 @@ func endpointPair(t *testing.T, typ int) (table.Endpoint, table.Endpoint) {
 	na, nb := abstractName(), abstractName()
 	a, b := listenAt(t, typ, na, 0), listenAt(t, typ, nb, 0)
 	return NewDgramEndpoint(a, nb), NewDgramEndpoint(b, na)
+}
+
+// A seqpacket peer that exits with a message unread resets the
+// connection, and the kernel reports the reset before the peer's last
+// record: Recv still returns that record, and then end of file.
+func TestSeqpacketRecvReadsPastAReset(t *testing.T) {
+	ep, peer := table.OpenEnd(t, Seqpacket)
+	if err := ep.Send([]byte("unread")); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	peer.Must(t, "ok", "send last")
+	peer.Send(t, "exit")
+	peer.RequireExit(t, 0)
+	buf := make([]byte, 4)
+	if err := ep.Recv(buf); err != nil || string(buf) != "last" {
+		t.Fatalf("Recv after the reset: %q, %v; want \"last\"", buf, err)
+	}
+	if err := ep.Recv(buf); !errors.Is(err, io.EOF) {
+		t.Fatalf("Recv after the last record: %v, want EOF", err)
+	}
 }
