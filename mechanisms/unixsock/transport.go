@@ -63,7 +63,7 @@ func pairTransport(name string, typ int) table.Transport {
 }
 
 // openDgram binds a datagram socket for each end to an abstract name of
-// the run and hands the peer its socket and the test's name.
+// the run and hands the peer its socket and both names.
 func openDgram(t testing.TB) (table.Endpoint, proc.PeerSpec) {
 	name := "@" + proc.Name()
 	mine, theirs := name+".t", name+".p"
@@ -78,14 +78,14 @@ func openDgram(t testing.TB) (table.Endpoint, proc.PeerSpec) {
 			t.Fatalf("bind %s: %s", n, sys.ErrnoName(err))
 		}
 	}
-	return NewDgramEndpoint(fds[0], theirs), proc.PeerSpec{Files: []int{fds[1]}, Handoff: true, Args: []string{mine}}
+	return NewDgramEndpoint(fds[0], mine, theirs), proc.PeerSpec{Files: []int{fds[1]}, Handoff: true, Args: []string{theirs, mine}}
 }
 
 func attachDgram(args []string) (table.Endpoint, error) {
-	if len(args) < 1 {
-		return nil, errors.New("unix-dgram: want the test's socket name as the first argument")
+	if len(args) < 2 {
+		return nil, errors.New("unix-dgram: want the peer's and the test's socket names as the first arguments")
 	}
-	return NewDgramEndpoint(proc.PeerFD(0), args[0]), nil
+	return NewDgramEndpoint(proc.PeerFD(0), args[0], args[1]), nil
 }
 
 // StreamEndpoint is one process's end of a stream socketpair. A peer that
@@ -112,82 +112,118 @@ func (e RecordEndpoint) Send(p []byte) error {
 	return err
 }
 
-// Recv takes one record, which must be len(p) bytes long: recv with
-// MSG_TRUNC returns a record's real length, so a longer one is seen, not
-// cut to fit. An empty record is the end: end of file or a hang-up.
-//
-// A peer that exits with records unread resets the connection, and a
-// record socket reports the reset before the records still queued: after
-// ECONNRESET, Recv reads on, for those records or the end of file.
+// Recv takes one record, which must be len(p) bytes long. An empty record
+// is the end of file.
 func (e RecordEndpoint) Recv(p []byte) error {
-	n, err := recvTrunc(e.FD, p)
-	if err == unix.ECONNRESET {
-		n, err = recvTrunc(e.FD, p)
-	}
+	n, err := recvRecord(e.FD, p)
 	switch {
 	case err != nil:
 		return err
 	case n == 0:
 		return io.EOF
-	case int(n) != len(p):
+	case n != len(p):
 		return fmt.Errorf("record of %d bytes, want %d", n, len(p))
 	}
 	return nil
 }
 
-// recvTrunc is recv(fd, p, MSG_TRUNC): the record's real length.
+func (e RecordEndpoint) Close() error { return sys.Close(e.FD) }
+
+// recvRecord receives one record into p and returns its real length: recv
+// with MSG_TRUNC, so that a record longer than p is seen, not cut to fit.
+//
+// A peer that exits with records unread resets the connection, and Linux
+// reports the reset before the records still queued: after ECONNRESET,
+// recvRecord reads once more, for those records or the end of file.
+func recvRecord(fd int, p []byte) (int, error) {
+	n, err := recvTrunc(fd, p)
+	if err == unix.ECONNRESET {
+		n, err = recvTrunc(fd, p)
+	}
+	return int(n), err
+}
+
+// recvTrunc is recv(fd, p, MSG_TRUNC).
 func recvTrunc(fd int, p []byte) (uintptr, error) {
 	return sys.SyscallArgs(unix.SYS_RECVFROM, sys.Num(fd), sys.Ptr(unsafe.Pointer(unsafe.SliceData(p))),
 		sys.Num(len(p)), sys.Num(unix.MSG_TRUNC), sys.Ptr(nil), sys.Ptr(nil))
 }
 
-func (e RecordEndpoint) Close() error { return sys.Close(e.FD) }
-
 // DgramEndpoint is one process's end of the datagram transport: a socket
-// that sends to the other end's abstract name. A datagram socket is not
-// told when the other goes: Close sends an empty datagram first, the
-// hang-up, and in the test process PeerGone shuts down the receiving
-// side, so that Recv returns end of file once the datagrams the peer sent
-// are read.
+// bound to a name of its own that sends to the other end's name. A
+// datagram socket is not told when the other goes, so a hang-up datagram
+// says it: one byte longer than the largest message, which no message can
+// be taken for (an empty one would do on Linux, but gVisor drops empty
+// datagrams). Close sends it to the other end; in the test process,
+// PeerGone sends it to the endpoint itself, behind the datagrams the peer
+// sent before it went.
 type DgramEndpoint struct {
-	RecordEndpoint
-	to    *unix.RawSockaddrUnix
-	tolen int
+	FD       int
+	self, to sockaddr
 }
 
-// NewDgramEndpoint returns the endpoint of socket fd that sends to the
-// socket named to ("@name" for an abstract name).
-func NewDgramEndpoint(fd int, to string) *DgramEndpoint {
-	e := &DgramEndpoint{RecordEndpoint: RecordEndpoint{fd}, to: &unix.RawSockaddrUnix{Family: unix.AF_UNIX}}
-	path := []byte(to)
+// hangUpLen is the length of the hang-up datagram.
+const hangUpLen = maxSize + 1
+
+// NewDgramEndpoint returns the endpoint of socket fd, bound to self, that
+// sends to the socket named to (names as Addr takes them).
+func NewDgramEndpoint(fd int, self, to string) *DgramEndpoint {
+	return &DgramEndpoint{FD: fd, self: rawAddr(self), to: rawAddr(to)}
+}
+
+// sockaddr is a raw struct sockaddr_un and the length that counts.
+type sockaddr struct {
+	raw *unix.RawSockaddrUnix
+	len int
+}
+
+func rawAddr(name string) sockaddr {
+	a := sockaddr{raw: &unix.RawSockaddrUnix{Family: unix.AF_UNIX}}
+	path := []byte(name)
 	if path[0] == '@' {
 		path[0] = 0 // an abstract name's leading NUL
 	}
 	for i, b := range path {
-		e.to.Path[i] = int8(b)
+		a.raw.Path[i] = int8(b)
 	}
-	e.tolen = 2 + len(path) // sa_family_t, and the name without a NUL
-	return e
+	a.len = 2 + len(path) // sa_family_t, and the name without a NUL
+	if path[0] != 0 {
+		a.len++ // a path's NUL
+	}
+	return a
 }
 
-func (e *DgramEndpoint) Send(p []byte) error {
-	return e.sendto(p, 0)
-}
+func (e *DgramEndpoint) Send(p []byte) error { return sendto(e.FD, p, 0, e.to) }
 
-func (e *DgramEndpoint) sendto(p []byte, flags int) error {
-	n, err := sys.SyscallArgs(unix.SYS_SENDTO, sys.Num(e.FD), sys.Ptr(unsafe.Pointer(unsafe.SliceData(p))),
-		sys.Num(len(p)), sys.Num(flags), sys.Ptr(unsafe.Pointer(e.to)), sys.Num(e.tolen))
+func sendto(fd int, p []byte, flags int, to sockaddr) error {
+	n, err := sys.SyscallArgs(unix.SYS_SENDTO, sys.Num(fd), sys.Ptr(unsafe.Pointer(unsafe.SliceData(p))),
+		sys.Num(len(p)), sys.Num(flags), sys.Ptr(unsafe.Pointer(to.raw)), sys.Num(to.len))
 	if err == nil && int(n) != len(p) {
 		return errShort
 	}
 	return err
 }
 
+// Recv takes one datagram, which must be len(p) bytes long; the hang-up
+// is the end of file.
+func (e *DgramEndpoint) Recv(p []byte) error {
+	n, err := recvRecord(e.FD, p)
+	switch {
+	case err != nil:
+		return err
+	case n == hangUpLen:
+		return io.EOF
+	case n != len(p):
+		return fmt.Errorf("datagram of %d bytes, want %d", n, len(p))
+	}
+	return nil
+}
+
 // Close sends the hang-up without waiting for room (a queue that full
 // means the other end no longer reads) and closes. A hang-up refused
-// because the other end is gone needs no sending.
+// because the other end is gone (ECONNREFUSED) needs no sending.
 func (e *DgramEndpoint) Close() error {
-	err := e.sendto(nil, unix.MSG_DONTWAIT)
+	err := sendto(e.FD, make([]byte, hangUpLen), unix.MSG_DONTWAIT, e.to)
 	closeErr := sys.Close(e.FD)
 	if err != nil && err != unix.ECONNREFUSED && err != unix.EAGAIN {
 		return err
@@ -195,6 +231,7 @@ func (e *DgramEndpoint) Close() error {
 	return closeErr
 }
 
-// PeerGone shuts down the receiving side: a Recv asleep wakes, and every
-// Recv after the queued datagrams returns 0.
-func (e *DgramEndpoint) PeerGone() { unix.Shutdown(e.FD, unix.SHUT_RD) }
+// PeerGone queues the hang-up at the endpoint itself, without waiting.
+func (e *DgramEndpoint) PeerGone() {
+	sendto(e.FD, make([]byte, hangUpLen), unix.MSG_DONTWAIT, e.self)
+}
