@@ -286,10 +286,11 @@ func (p sockPeer) fd(t *testing.T, format string, args ...any) int {
 // requireBlocked fails unless the peer is silent and a thread of it
 // sleeps in the kernel's wait for room at another socket (net/unix's
 // unix_wait_for_peer, where a sender to a full datagram queue and a
-// connect to a full backlog sleep): the call it was sent blocks.
+// connect to a full backlog sleep, or its callers where a compiler
+// inlined it): the call it was sent blocks.
 func (p sockPeer) requireBlocked(t *testing.T, what string) {
 	t.Helper()
-	sys.RequireKernelWait(t, p.Pid, func() { p.RequireSilent(t, what) }, "unix_wait_for_peer")
+	sys.RequireKernelWait(t, p.Pid, func() { p.RequireSilent(t, what) }, "unix_wait_for_peer", "unix_dgram_sendmsg", "unix_stream_connect")
 }
 
 // peerFile is the number a file of PeerSpec.Files has in the peer.
