@@ -17,9 +17,6 @@ import (
 // and leaves EPIPE for one that ignores it; MSG_NOSIGNAL gives EPIPE with
 // no signal even under the default disposition.
 func TestWriteToAClosedStreamPeer(t *testing.T) {
-	if !sys.SigactionKnown {
-		t.Skip("the kernel's struct sigaction of this architecture is not known to sys.DefaultSignal")
-	}
 	// start hands the peer one end of a stream pair and closes the other
 	// once the peer is ready.
 	start := func(t *testing.T, role string, args ...string) *proc.Peer {
@@ -31,7 +28,13 @@ func TestWriteToAClosedStreamPeer(t *testing.T) {
 		sys.Close(mine)
 		return peer
 	}
+	requireDefaultSignal := func(t *testing.T) {
+		if !sys.SigactionKnown {
+			t.Skip("the kernel's struct sigaction of this architecture is not known to sys.DefaultSignal")
+		}
+	}
 	t.Run("default_disposition_dies_of_SIGPIPE", func(t *testing.T) {
+		requireDefaultSignal(t)
 		peer := start(t, "sigpipe", "mode=default")
 		peer.Send(t, "write")
 		peer.RequireSignal(t, unix.SIGPIPE)
@@ -43,6 +46,7 @@ func TestWriteToAClosedStreamPeer(t *testing.T) {
 		peer.RequireExit(t, 0)
 	})
 	t.Run("MSG_NOSIGNAL_gives_EPIPE_without_a_signal", func(t *testing.T) {
+		requireDefaultSignal(t)
 		peer := sockPeer{start(t, "sock")}
 		peer.Must(t, "EPIPE", "nosigpipe %d", peerFile(0))
 		peer.Send(t, "exit")
