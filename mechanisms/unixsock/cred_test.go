@@ -184,3 +184,32 @@ func TestSCM_PIDFDRefersToTheSender(t *testing.T) {
 	pidfd := sys.Own(t, int(int32(binary.NativeEndian.Uint32(msgs[0].Data))))
 	requirePidfdOf(t, pidfd, peer)
 }
+
+// SO_PEERCRED holds the credentials the peer had when it connected, while
+// SCM_CREDENTIALS carries those it has when it sends: a root peer that
+// connects and then becomes uid 65534 shows root in the one and 65534 in
+// the other.
+func TestSO_PEERCREDIsTakenAtConnectSCM_CREDENTIALSAtSend(t *testing.T) {
+	cred := sys.OtherUID(t)
+	name := abstractName()
+	l := listenAt(t, unix.SOCK_STREAM, name, 1)
+	peer := spawnSock(t, proc.PeerSpec{})
+	s := peer.fd(t, "socket stream")
+	peer.Must(t, "ok", "connect %d %s", s, name)
+	c := accept(t, l)
+	if err := unix.SetsockoptInt(c, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		t.Fatalf("SO_PASSCRED: %s", sys.ErrnoName(err))
+	}
+	peer.Must(t, "ok", "setuid %d", cred.Uid)
+	peer.Must(t, "5", "send %d after 0", s)
+
+	atConnect := unix.Ucred{Pid: int32(peer.Pid), Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid())}
+	got, err := unix.GetsockoptUcred(c, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err != nil || *got != atConnect {
+		t.Errorf("SO_PEERCRED after the peer changed uid: %v, %s; want %s, its credentials at connect", got, sys.ErrnoName(err), credString(&atConnect))
+	}
+	atSend := unix.Ucred{Pid: int32(peer.Pid), Uid: cred.Uid, Gid: cred.Gid}
+	if text, sent := recvCred(t, c); text != "after" || *sent != atSend {
+		t.Errorf("SCM_CREDENTIALS of a message sent after the change: %q with %s, want \"after\" with %s", text, credString(sent), credString(&atSend))
+	}
+}

@@ -1,6 +1,7 @@
 package unixsock
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -154,5 +155,48 @@ func TestRefusedSendDropsUnreadDatagrams(t *testing.T) {
 			}
 			mustRecv(t, fd, 16, unix.MSG_DONTWAIT, c.want)
 		})
+	}
+}
+
+// poll on a datagram socket connected to a full queue reports no POLLOUT
+// and sleeps until the receiver takes a datagram, then reports POLLOUT: the
+// sender is woken by the reader, not left to retry.
+func TestPollWaitsForRoomAtAFullDatagramQueue(t *testing.T) {
+	name := abstractName()
+	r := listenAt(t, unix.SOCK_DGRAM, name, 0)
+	peer := spawnSock(t, proc.PeerSpec{})
+	s := peer.fd(t, "socket dgram")
+	peer.Must(t, "ok", "connect %d %s", s, name)
+	if got := peer.Ask(t, "fill %d 1", s); strings.Contains(got, " ") {
+		t.Fatalf("filling the queue: %s", got)
+	}
+	peer.Must(t, "0x0", "poll %d %#x 0", s, unix.POLLOUT)
+	peer.Start(t, "poll %d %#x -1", s, unix.POLLOUT)
+	peer.RequireSilent(t, "poll for POLLOUT at a full datagram queue")
+	mustRecv(t, r, 16, 0, "\x00")
+	peer.Expect(t, fmt.Sprintf("%#x", unix.POLLOUT))
+}
+
+// A stream socket polls POLLRDHUP once the peer has shut down its writing
+// side, and POLLHUP as well once the peer has closed; data still queued
+// keeps POLLIN.
+func TestPollReportsThePeersShutdownAndClose(t *testing.T) {
+	fd, peer := pairWithPeer(t, unix.SOCK_STREAM, proc.PeerSpec{})
+	const events = unix.POLLIN | unix.POLLOUT | unix.POLLRDHUP
+	requireRevents(t, fd, events, unix.POLLOUT)
+	peer.Must(t, "4", "send %d last 0", peerFile(0))
+	peer.Must(t, "ok", "shutdown %d %d", peerFile(0), unix.SHUT_WR)
+	requireRevents(t, fd, events, unix.POLLIN|unix.POLLOUT|unix.POLLRDHUP)
+	peer.Send(t, "exit")
+	peer.RequireExit(t, 0)
+	requireRevents(t, fd, events, unix.POLLIN|unix.POLLOUT|unix.POLLRDHUP|unix.POLLHUP)
+}
+
+// requireRevents fails unless a poll of fd for events returns want at once.
+func requireRevents(t *testing.T, fd int, events, want int16) {
+	t.Helper()
+	rev, err := sys.Revents(fd, events, 0)
+	if err != nil || rev != want {
+		t.Fatalf("poll(%#x): %#x, %s; want %#x", events, rev, sys.ErrnoName(err), want)
 	}
 }

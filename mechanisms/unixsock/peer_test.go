@@ -1,9 +1,11 @@
 package unixsock
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -69,6 +71,17 @@ func sockRole([]string) int {
 				continue
 			}
 			proc.Tell(proc.Value(unix.GetsockoptInt(fd, unix.SOL_SOCKET, opt)))
+		case "poll": // poll FD EVENTS TIMEOUT_MS: answers revents as 0x..., or the errno's name
+			rev, err := sys.Revents(num(1), int16(num(2)), num(3))
+			if err != nil {
+				proc.Tell(sys.ErrnoName(err))
+				continue
+			}
+			proc.Tell(fmt.Sprintf("%#x", rev))
+		case "setuid": // setuid ID: gid and uid both become ID, in every thread
+			proc.Tell(proc.Answer(errors.Join(syscall.Setresgid(num(1), num(1), num(1)), syscall.Setresuid(num(1), num(1), num(1)))))
+		case "shutdown": // shutdown FD HOW
+			proc.Tell(proc.Answer(unix.Shutdown(num(1), num(2))))
 		case "close": // close FD
 			proc.Tell(proc.Answer(unix.Close(num(1))))
 		case "peercred": // peercred FD: SO_PEERCRED as "pid=P uid=U gid=G"
