@@ -95,6 +95,20 @@ func maxDgramQlen(t testing.TB) int {
 	return n
 }
 
+// dgramSender makes the peer connect a datagram socket to name, with a
+// send buffer large enough that the receiver's queue fills before it
+// (net.unix.max_dgram_qlen may be hundreds, as systemd sets it):
+// SO_SNDBUFFORCE where the peer may exceed wmem_max, SO_SNDBUF otherwise.
+func dgramSender(t *testing.T, peer sockPeer, name string) int {
+	t.Helper()
+	s := peer.fd(t, "socket dgram")
+	if got := peer.Ask(t, "sockopt %d %d %d", s, unix.SO_SNDBUFFORCE, 1<<23); got == "EPERM" {
+		t.Logf("SO_SNDBUFFORCE: EPERM; SO_SNDBUF %s", peer.Ask(t, "sockopt %d %d %d", s, unix.SO_SNDBUF, 1<<23))
+	}
+	peer.Must(t, "ok", "connect %d %s", s, name)
+	return s
+}
+
 // A datagram socket's receive queue holds max_dgram_qlen+1 datagrams from
 // a sender that is not its own peer: then a non-blocking send fails with
 // EAGAIN, and a blocking one sleeps until the receiver takes a datagram.
@@ -103,8 +117,7 @@ func TestFullDatagramQueueBlocksTheSender(t *testing.T) {
 	name := abstractName()
 	r := listenAt(t, unix.SOCK_DGRAM, name, 0)
 	peer := spawnSock(t, proc.PeerSpec{})
-	s := peer.fd(t, "socket dgram")
-	peer.Must(t, "ok", "connect %d %s", s, name)
+	s := dgramSender(t, peer, name)
 	peer.Must(t, strconv.Itoa(qlen+1), "fill %d 1", s)
 	peer.Start(t, "send %d last 0", s)
 	peer.requireBlocked(t, "send to a full datagram queue")
@@ -165,8 +178,7 @@ func TestPollWaitsForRoomAtAFullDatagramQueue(t *testing.T) {
 	name := abstractName()
 	r := listenAt(t, unix.SOCK_DGRAM, name, 0)
 	peer := spawnSock(t, proc.PeerSpec{})
-	s := peer.fd(t, "socket dgram")
-	peer.Must(t, "ok", "connect %d %s", s, name)
+	s := dgramSender(t, peer, name)
 	if got := peer.Ask(t, "fill %d 1", s); strings.Contains(got, " ") {
 		t.Fatalf("filling the queue: %s", got)
 	}
