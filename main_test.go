@@ -16,6 +16,7 @@ import (
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/posixshm"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvmsg"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvshm"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/unixsock"
 )
 
 func TestMain(m *testing.M) {

@@ -66,7 +66,7 @@ func TestBrokenBlocksClaim(t *testing.T) {
 		sys.IO(func() (int, error) { return sys.Read(r, make([]byte, 1)) }), func() {})
 }
 
-// Objects, files and processes left behind fail the run, by name.
+// Objects, files, sockets and processes left behind fail the run, by name.
 func TestNegativeControlLeakCheck(t *testing.T) {
 	code, out := proc.RunNegative(t, "leak", "-test.run=^TestDeliberateLeak$")
 	// Remove what the child leaked on purpose: its shm, whose name carries
@@ -81,7 +81,7 @@ func TestNegativeControlLeakCheck(t *testing.T) {
 			reapIfChild(t, strings.TrimSpace(pid))
 		}
 	}
-	proc.RequireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+proc.Prefix, "leaked-fifo (p---------)", "child process")
+	proc.RequireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+proc.Prefix, "leaked-fifo (p---------)", "unix socket @"+proc.Prefix, "child process")
 }
 
 // reapIfChild waits for process pid if it is a child of this process.
@@ -111,6 +111,13 @@ func TestDeliberateLeak(t *testing.T) {
 	t.Logf("leaked shm %s", shm)
 	if err := unix.Mkfifo(filepath.Join(proc.RunRoot(), "leaked-fifo"), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	sock, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err == nil {
+		err = unix.Bind(sock, &unix.SockaddrUnix{Name: "@" + proc.Name()})
+	}
+	if err != nil {
+		t.Fatalf("abstract socket: %v", err)
 	}
 	sleeper := exec.Command("sleep", "60")
 	sleeper.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// snapshot is what the leak check compares: the IPC objects and named
-// files of this run, and its children.
+// snapshot is what the leak check compares: the IPC objects, named files
+// and unix sockets of this run, and its children.
 type snapshot struct {
 	sysv map[string]bool
 }
@@ -64,6 +64,7 @@ func (s snapshot) leaksSince() []string {
 			return nil
 		})
 	}
+	leaks = append(leaks, unixSockets(mine+".", dir)...)
 	for _, pid := range children() {
 		leaks = append(leaks, fmt.Sprintf("child process %d (%s)", pid, processName(pid)))
 	}
