@@ -2,7 +2,9 @@ package inet
 
 import (
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -241,4 +243,30 @@ func requireIPv6(t *testing.T) {
 	if err != nil {
 		t.Skipf("no IPv6 loopback on this machine: a socket bound to ::1 fails with %s", sys.ErrnoName(err))
 	}
+}
+
+// tcpTimeWait is TCP_TIME_WAIT as /proc/net/tcp writes the state.
+const tcpTimeWait = "06"
+
+// tcpStates lists the states (as /proc/net/tcp writes them) of the IPv4
+// TCP sockets whose local port is port.
+func tcpStates(t *testing.T, port int) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/net/tcp")
+	if err != nil {
+		t.Skipf("no /proc/self/net/tcp to see socket states: %v", err)
+	}
+	var out []string
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for _, line := range lines[1:] {
+		f := strings.Fields(line) // sl local_address rem_address st ...
+		if len(f) < 4 {
+			continue
+		}
+		_, hex, _ := strings.Cut(f[1], ":")
+		if p, err := strconv.ParseUint(hex, 16, 16); err == nil && int(p) == port {
+			out = append(out, f[3])
+		}
+	}
+	return out
 }
