@@ -270,3 +270,30 @@ func tcpStates(t *testing.T, port int) []string {
 	}
 	return out
 }
+
+// badAt is the first index where p differs from pattern, or -1.
+func badAt(p []byte) int {
+	want := pattern(len(p))
+	for i := range p {
+		if p[i] != want[i] {
+			return i
+		}
+	}
+	return -1
+}
+
+// firstCPU is the lowest-numbered CPU this process may run on.
+func firstCPU(t *testing.T) int {
+	t.Helper()
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		t.Fatalf("sched_getaffinity: %s", sys.ErrnoName(err))
+	}
+	for cpu := range 1024 {
+		if set.IsSet(cpu) {
+			return cpu
+		}
+	}
+	t.Fatal("sched_getaffinity: no CPU in the set")
+	return -1
+}
