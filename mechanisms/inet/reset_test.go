@@ -54,9 +54,9 @@ func TestCloseWithUnreadDataResetsConnection(t *testing.T) {
 	t.Run("a write after the reset kills the writer by SIGPIPE under the default action", func(t *testing.T) {
 		p, pfd := resetByUnreadData(t)
 		p.Must(t, "ECONNRESET", "read %s 64", pfd)
-		p.Send(t, "write "+pfd+" x")
-		// A writer the signal spares answers and exits 0 at once.
-		p.Send(t, "exit")
+		// Both commands in one line of the control pipe, sent before the
+		// write: a writer the signal spares answers and exits 0 at once.
+		p.Send(t, "write "+pfd+" x\nexit")
 		p.RequireSignal(t, unix.SIGPIPE)
 	})
 }
