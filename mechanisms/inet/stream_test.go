@@ -4,6 +4,7 @@ package inet
 
 import (
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -43,8 +44,17 @@ func TestTCPCarriesBothDirectionsAtOnce(t *testing.T) {
 		p.Must(t, "ok", "setopt %s %s %d", pfd, o, 16<<10)
 	}
 	p.Start(t, "duplex %s %d", pfd, size)
-	if got := duplex(fd, size, 'A', 'B'); got != "ok" {
-		t.Fatalf("the test's side of the exchange: %s", got)
+	// A stall (one direction waiting for the other) fails in seconds:
+	// the exchange takes milliseconds.
+	mine := make(chan string, 1)
+	go func() { mine <- duplex(fd, size, 'A', 'B') }()
+	select {
+	case got := <-mine:
+		if got != "ok" {
+			t.Fatalf("the test's side of the exchange: %s", got)
+		}
+	case <-time.After(sys.WakeBound()):
+		t.Fatalf("the test's side of the exchange stalled for %v", sys.WakeBound())
 	}
 	got, ok := p.NextWithin(t, sys.WakeBound())
 	if !ok {
