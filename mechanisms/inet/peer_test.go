@@ -62,6 +62,8 @@ func sockRole(args []string) int {
 			proc.Tell(proc.Value(len(arg(2)), sys.Retry(func() error {
 				return unix.Send(num(1), []byte(arg(2)), unix.MSG_NOSIGNAL)
 			})))
+		case "sendto": // sendto FD ADDR PORT TEXT: one datagram, unconnected
+			proc.Tell(proc.Value(len(arg(4)), sendto(num(1), arg(2), num(3), arg(4))))
 		case "send-size": // send-size FD N: one send(2) of N pattern bytes
 			proc.Tell(proc.Value(sys.Write(num(1), pattern(num(2)))))
 		case "read": // read FD N: one read(2) into N bytes

@@ -4,6 +4,7 @@ package inet
 // port to a connected socket only (man 7 udp).
 
 import (
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -71,7 +72,12 @@ func TestUDPShortReadTruncates(t *testing.T) {
 	})
 }
 
-func TestConnectedUDPReportsUnreachablePortAsECONNREFUSED(t *testing.T) {
+func TestUDPReportsUnreachablePortOnlyToConnectedSocket(t *testing.T) {
+	t.Run("connected: the read fails with ECONNREFUSED", testConnectedUDPRefused)
+	t.Run("unconnected: the read goes on waiting for data", testUnconnectedUDPNotTold)
+}
+
+func testConnectedUDPRefused(t *testing.T) {
 	fd, port := boundSocket(t, LoopbackV4, unix.SOCK_DGRAM)
 	p, fds := udpSender(t, port)
 	p.Must(t, "5", "write %s hello", fds[0])
@@ -107,4 +113,28 @@ func TestUDPDatagramAbove65507BytesIsEMSGSIZE(t *testing.T) {
 	if i := badAt(buf[:n]); i >= 0 {
 		t.Fatalf("the largest datagram differs from what was sent at byte %d", i)
 	}
+}
+
+// Without connect (and without IP_RECVERR) the kernel drops the ICMP
+// error: a socket that sends to many addresses would otherwise fail its
+// reads for one unreachable among them.
+func testUnconnectedUDPNotTold(t *testing.T) {
+	cfd, closed := boundSocket(t, LoopbackV4, unix.SOCK_DGRAM)
+	fd, _ := boundSocket(t, LoopbackV4, unix.SOCK_DGRAM)
+	p, _ := spawnSock(t)
+	pfd := p.Ask(t, "udp %s", LoopbackV4)
+	p.Must(t, "ok", "bind %s %s 0", pfd, LoopbackV4)
+	port, err := strconv.Atoi(p.Ask(t, "port %s", pfd))
+	if err != nil {
+		t.Fatalf("the peer's port: %v", err)
+	}
+	// A port that was bound and is no longer: nothing answers there.
+	sys.Close(cfd)
+	p.Must(t, "6", "sendto %s %s %d nobody", pfd, LoopbackV4, closed)
+	p.Start(t, "read %s 64", pfd)
+	p.RequireSilent(t, "read on an unconnected socket after sending to an unbound port")
+	if err := sendto(fd, LoopbackV4, port, "wake"); err != nil {
+		t.Fatalf("sendto the peer: %s", sys.ErrnoName(err))
+	}
+	p.Expect(t, "wake")
 }

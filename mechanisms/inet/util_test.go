@@ -48,6 +48,14 @@ func connect(fd int, addr string, port int) error {
 	return err
 }
 
+func sendto(fd int, addr string, port int, text string) error {
+	sa, err := Sockaddr(addr, port)
+	if err != nil {
+		return err
+	}
+	return sys.Retry(func() error { return unix.Sendto(fd, []byte(text), 0, sa) })
+}
+
 // sockopts are the integer socket options the tests set and read, by name.
 var sockopts = map[string]struct{ level, opt int }{
 	"reuseaddr": {unix.SOL_SOCKET, unix.SO_REUSEADDR},
