@@ -14,9 +14,13 @@ import (
 func TestConnectCompletesBeforeAcceptAndDataWaitsInBacklog(t *testing.T) {
 	lfd, port := listener(t, LoopbackV4)
 	p, _ := spawnSock(t)
+	pfd := p.Ask(t, "tcp %s", LoopbackV4)
 	// The test has not called accept: a kernel that finished the
 	// handshake only in accept would leave connect blocked here.
-	pfd := peerConnect(t, p, LoopbackV4, port)
+	p.Start(t, "connect %s %s %d", pfd, LoopbackV4, port)
+	if got, ok := p.NextWithin(t, sys.WakeBound()); !ok || got != "ok" {
+		t.Fatalf("connect to a listener that has not called accept: %q (answered: %v), want ok within %v", got, ok, sys.WakeBound())
+	}
 	p.Must(t, "5", "write %s hello", pfd)
 	// The established connection waits in the listener's queue...
 	waitReadable(t, lfd, "the listener, with a connection established but not accepted")
