@@ -102,6 +102,8 @@ func attachStream([]string) (table.Endpoint, error) {
 type Datagrams struct {
 	FD int
 
+	refused bool // the other end's socket is gone (ECONNREFUSED)
+
 	mu     sync.Mutex // serialises Close and PeerGone
 	closed bool
 }
@@ -116,11 +118,24 @@ func (d *Datagrams) Send(p []byte) error {
 
 // Recv takes the next datagram, which must be len(p) bytes; MSG_TRUNC
 // makes recvfrom return a longer one's real length. The hang-up, or a
-// receive shut down by PeerGone, is io.EOF.
+// receive shut down by PeerGone, is io.EOF. Once the other end's socket is
+// gone, a datagram sent to it brings back an ICMP port unreachable, which
+// the kernel reports as ECONNREFUSED ahead of the datagrams still queued:
+// Recv then takes those first, without waiting, and fails with
+// ECONNREFUSED once they are all taken.
 func (d *Datagrams) Recv(p []byte) error {
-	r, err := sys.SyscallArgs(unix.SYS_RECVFROM, sys.Num(d.FD), sys.Ptr(unsafe.Pointer(unsafe.SliceData(p))),
-		sys.Num(len(p)), sys.Num(unix.MSG_TRUNC), sys.Ptr(nil), sys.Ptr(nil))
-	switch n := int(r); {
+	flags := unix.MSG_TRUNC
+	if d.refused {
+		flags |= unix.MSG_DONTWAIT
+	}
+	n, err := d.recv(p, flags)
+	for err == unix.ECONNREFUSED { // each report is taken once
+		d.refused = true
+		n, err = d.recv(p, flags|unix.MSG_DONTWAIT)
+	}
+	switch {
+	case d.refused && err == unix.EAGAIN:
+		return unix.ECONNREFUSED
 	case err != nil:
 		return err
 	case n == 0 && len(p) > 0:
@@ -129,6 +144,12 @@ func (d *Datagrams) Recv(p []byte) error {
 		return fmt.Errorf("udp: a datagram of %d bytes, want %d", n, len(p))
 	}
 	return nil
+}
+
+func (d *Datagrams) recv(p []byte, flags int) (int, error) {
+	r, err := sys.SyscallArgs(unix.SYS_RECVFROM, sys.Num(d.FD), sys.Ptr(unsafe.Pointer(unsafe.SliceData(p))),
+		sys.Num(len(p)), sys.Num(flags), sys.Ptr(nil), sys.Ptr(nil))
+	return int(r), err
 }
 
 func (d *Datagrams) Close() error {
