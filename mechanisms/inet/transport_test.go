@@ -4,6 +4,9 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"github.com/ipcsuite/ipcsuite/helpers/table"
@@ -49,5 +52,34 @@ func TestUDPTransportRefusesDatagramOfWrongSize(t *testing.T) {
 	p.Must(t, "ok", "send next")
 	if err := sys.Start("recv of the next", func() error { return ep.Recv(buf) }).Wait(t); err != nil || string(buf) != "next" {
 		t.Fatalf("recv of the next datagram: %q %v, want next", buf, err)
+	}
+}
+
+// Once the peer's socket is gone, the ICMP error that a datagram sent to
+// it brings back is reported ahead of the datagrams the peer sent while it
+// lived: the transport takes those first, and fails after them.
+func TestUDPTransportTakesWhatAGonePeerSentBeforeFailing(t *testing.T) {
+	ep, p := table.OpenEnd(t, UDP)
+	p.Must(t, "ok", "send 3 4")
+	p.Send(t, "exit")
+	p.RequireExit(t, 0)
+	d := ep.(*Datagrams)
+	if err := d.Send([]byte("ping")); err != nil {
+		t.Fatalf("send to the gone peer's port: %v", err)
+	}
+	// poll for no event but the error, which it always reports.
+	rev, err := sys.Revents(d.FD, 0, int(sys.WakeBound()/time.Millisecond))
+	if err != nil || rev&unix.POLLERR == 0 {
+		t.Fatalf("poll for the ICMP error: revents %#x %s, want POLLERR", rev, sys.ErrnoName(err))
+	}
+	buf := make([]byte, 4)
+	for i := range 3 {
+		if err := ep.Recv(buf); err != nil {
+			t.Fatalf("recv of the peer's message %d: %v, want it", i, err)
+		}
+	}
+	err = sys.Returns(t, "recv after the peer's messages", func() error { return ep.Recv(buf) })
+	if err != unix.ECONNREFUSED {
+		t.Fatalf("recv after the peer's messages: %v, want ECONNREFUSED", err)
 	}
 }
