@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/fifo"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/inet"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/mmap"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/pipe"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/posixmq"

@@ -73,15 +73,18 @@ func TestNegativeControlLeakCheck(t *testing.T) {
 	// its pid, and its child, which died with it. That child is handed to
 	// this process where this process is the init of its pid namespace (as
 	// under runsc do): reap it then.
+	child := "?"
 	for _, line := range strings.Split(out, "\n") {
 		if _, path, ok := strings.Cut(line, "leaked shm "); ok {
 			os.Remove(strings.TrimSpace(path))
 		}
 		if _, pid, ok := strings.Cut(line, "leaked child "); ok {
-			reapIfChild(t, strings.TrimSpace(pid))
+			child = strings.TrimSpace(pid)
+			reapIfChild(t, child)
 		}
 	}
-	proc.RequireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+proc.Prefix, "leaked-fifo (p---------)", "unix socket @"+proc.Prefix, "child process")
+	proc.RequireFailedWith(t, code, out, "leak check: the tests left behind", "/dev/shm/"+proc.Prefix, "leaked-fifo (p---------)", "unix socket @"+proc.Prefix, "child process",
+		"tcp socket on port", "held by pid "+child+" (sleep 60)", "udp socket on port")
 }
 
 // reapIfChild waits for process pid if it is a child of this process.
@@ -119,12 +122,35 @@ func TestDeliberateLeak(t *testing.T) {
 	if err != nil {
 		t.Fatalf("abstract socket: %v", err)
 	}
+	// A listening TCP socket held by the leaked child alone, and a bound
+	// UDP socket held by this process: the process exits with its socket,
+	// but a server left running by a test keeps its port.
+	tcp, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		err = unix.Bind(tcp, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}})
+	}
+	if err == nil {
+		err = unix.Listen(tcp, 1)
+	}
+	if err != nil {
+		t.Fatalf("leaked TCP listener: %s", sys.ErrnoName(err))
+	}
+	listener := os.NewFile(uintptr(tcp), "leaked-listener")
 	sleeper := exec.Command("sleep", "60")
+	sleeper.ExtraFiles = []*os.File{listener}
 	sleeper.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := sleeper.Start(); err != nil {
 		t.Fatal(err)
 	}
+	listener.Close()
 	t.Logf("leaked child %s", strconv.Itoa(sleeper.Process.Pid))
+	udp, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		err = unix.Bind(udp, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}})
+	}
+	if err != nil {
+		t.Fatalf("leaked UDP socket: %s", sys.ErrnoName(err))
+	}
 }
 
 // A role that no test spawns is dead code and fails a full run.

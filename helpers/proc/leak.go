@@ -68,6 +68,7 @@ func (s snapshot) leaksSince() []string {
 	for _, pid := range children() {
 		leaks = append(leaks, fmt.Sprintf("child process %d (%s)", pid, processName(pid)))
 	}
+	leaks = append(leaks, inetSockets()...)
 	sort.Strings(leaks)
 	return leaks
 }
@@ -113,4 +114,66 @@ func sweep() {
 
 func alive(pid int) bool {
 	return unix.Kill(pid, 0) != unix.ESRCH
+}
+
+// inetSockets lists the listening TCP sockets and the bound UDP sockets
+// that the processes of this test binary's tree (this process and its
+// descendants) still hold open: a server a test forgot to close keeps its
+// port, which the kernel then refuses to others. A socket is matched by
+// the inode that /proc/PID/fd links to ("socket:[INODE]") against the
+// kernel's tables in /proc/net.
+func inetSockets() []string {
+	held := map[string]int{} // socket inode -> a pid holding it
+	for _, pid := range append([]int{os.Getpid()}, descendants(os.Getpid())...) {
+		links, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/fd/*")
+		for _, l := range links {
+			target, err := os.Readlink(l)
+			if inode, ok := strings.CutPrefix(target, "socket:["); err == nil && ok {
+				held[strings.TrimSuffix(inode, "]")] = pid
+			}
+		}
+	}
+	var out []string
+	for _, table := range []string{"tcp", "tcp6", "udp", "udp6"} {
+		data, err := os.ReadFile("/proc/self/net/" + table)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		for _, line := range lines[1:] {
+			// sl local_address rem_address st ... inode (field 9)
+			f := strings.Fields(line)
+			if len(f) < 10 {
+				continue
+			}
+			pid, mine := held[f[9]]
+			listening := f[3] == tcpListen || strings.HasPrefix(table, "udp")
+			if !mine || !listening {
+				continue
+			}
+			_, port, _ := strings.Cut(f[1], ":")
+			n, _ := strconv.ParseUint(port, 16, 16)
+			out = append(out, fmt.Sprintf("%s socket on port %d held by pid %d (%s)", table, n, pid, processName(pid)))
+		}
+	}
+	return out
+}
+
+// tcpListen is TCP_LISTEN as /proc/net/tcp writes the state.
+const tcpListen = "0A"
+
+// descendants lists the live and zombie descendants of process pid.
+func descendants(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+	for _, f := range tasks {
+		data, _ := os.ReadFile(f)
+		for _, s := range strings.Fields(string(data)) {
+			if child, err := strconv.Atoi(s); err == nil {
+				out = append(out, child)
+				out = append(out, descendants(child)...)
+			}
+		}
+	}
+	return out
 }

@@ -85,7 +85,8 @@ func unusedRoles() []string {
 // Main is the body of every package's TestMain. In a peer it runs the role
 // and exits. In the test process it sweeps what killed runs left behind,
 // runs the tests, and fails the run if the tests leaked an IPC object, a
-// named file or a child process, or never used a registered role.
+// named file, a child process or a listening socket, or never used a
+// registered role.
 func Main(m *testing.M, opts ...MainOption) {
 	if name := os.Getenv(envRole); name != "" {
 		os.Exit(runRole(name))
