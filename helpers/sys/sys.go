@@ -72,7 +72,8 @@ func Ptr(p unsafe.Pointer) Arg { return Arg{p: p} }
 // SyscallArgs is Syscall for a call with pointer arguments.
 func SyscallArgs(trap uintptr, args ...Arg) (uintptr, error) {
 	var a [6]Arg
-	for i, v := range args { // not copy, whose pointers escape analysis sends to the heap
+	//lint:ignore S1001 escape analysis sends the pointers that copy moves to the heap: an allocation per call
+	for i, v := range args {
 		a[i] = v
 	}
 	return RetryValue(func() (uintptr, error) { return call(trap, &a) })
@@ -81,7 +82,8 @@ func SyscallArgs(trap uintptr, args ...Arg) (uintptr, error) {
 // SyscallArgsOnce is SyscallArgs without the EINTR retry.
 func SyscallArgsOnce(trap uintptr, args ...Arg) (uintptr, error) {
 	var a [6]Arg
-	for i, v := range args { // not copy, whose pointers escape analysis sends to the heap
+	//lint:ignore S1001 escape analysis sends the pointers that copy moves to the heap: an allocation per call
+	for i, v := range args {
 		a[i] = v
 	}
 	return call(trap, &a)
