@@ -72,6 +72,18 @@ func requireSyscallSleep(t testing.TB, pid int, stillBlocked func(), what string
 	t.Fatalf("no thread of pid %d asleep in %s; system calls: %q", pid, what, seen)
 }
 
+// SyscallsShown reports whether the kernel shows the system calls of pid's
+// threads (/proc/PID/task/TID/syscall), which the sleep proofs read.
+func SyscallsShown(pid int) bool {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+	for _, f := range files {
+		if _, err := os.ReadFile(f); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // parseSyscall reads a syscall file: the number, then six arguments in hex,
 // for a thread blocked in a call.
 func parseSyscall(s string) (nr uint64, args []uint64, ok bool) {
