@@ -58,8 +58,12 @@ func mapperRole([]string) int {
 				maps = append(maps, mapping{addr, num(2)})
 			}
 			proc.Tell(proc.Answer(err))
-		case "unmap": // unmap MAP
+		case "unmap": // unmap MAP [OFF LEN]: the whole mapping, or a range of it
 			m := at(1)
+			if len(cmd) > 2 {
+				proc.Tell(proc.Answer(Unmap(m.addr+uintptr(num(2)), num(3))))
+				break
+			}
 			proc.Tell(proc.Answer(Unmap(m.addr, m.length)))
 		case "write": // write MAP OFF TEXT
 			copy(Bytes(at(1).addr+uintptr(num(2)), len(arg(3))), arg(3))
