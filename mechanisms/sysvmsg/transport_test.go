@@ -2,7 +2,6 @@ package sysvmsg
 
 import (
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,50 +53,13 @@ func TestTransportCloseEndsPeerRecv(t *testing.T) {
 // The peer's Close ends the test's Recv once it has delivered what the
 // peer sent before.
 func TestTransportPeerCloseEndsRecv(t *testing.T) {
-	ep, peer := openEnd(t)
-	peer.Must(t, "ok", "send before")
-	peer.Must(t, "ok", "close")
-	buf := make([]byte, 6)
-	if err := ep.Recv(buf); err != nil || string(buf) != "before" {
-		t.Fatalf("Recv: %q, %s; want \"before\"", buf, sys.ErrnoName(err))
-	}
-	if err := ep.Recv(buf); err != io.EOF {
-		t.Fatalf("Recv after the peer closed: %s, want EOF", sys.ErrnoName(err))
-	}
+	table.RequirePeerCloseEndsRecv(t, Transport)
 }
 
-// A queue does not see the peer die, so the harness calls PeerGone: Recv
-// then delivers what the peer sent before it exited and fails with io.EOF
-// after that, at once and every time; a Recv asleep when the peer goes is
-// woken with io.EOF.
+// A queue does not see the peer die: the harness's PeerGone ends Recv
+// after what the peer sent, and wakes a Recv asleep when the peer goes.
 func TestTransportPeerGone(t *testing.T) {
-	ep, peer := openEnd(t)
-	peer.Must(t, "ok", "send abc")
-	peer.Must(t, "ok", "send def")
-	peer.Send(t, "exit")
-	peer.RequireExit(t, 0)
-	ep.PeerGone()
-	buf := make([]byte, 3)
-	for _, want := range []string{"abc", "def"} {
-		if err := ep.Recv(buf); err != nil || string(buf) != want {
-			t.Fatalf("Recv after the peer exited: %q, %s; want %q", buf, sys.ErrnoName(err), want)
-		}
-	}
-	for range 2 {
-		if err := sys.Returns(t, "Recv with the peer gone", func() error { return ep.Recv(buf) }); err != io.EOF {
-			t.Fatalf("Recv with the peer gone: %s, want EOF", sys.ErrnoName(err))
-		}
-	}
-
-	ep2, peer2 := openEnd(t)
-	err := sys.Blocks(t, "Recv on an empty queue", func() error { return ep2.Recv(buf) }, func() {
-		peer2.Send(t, "exit")
-		peer2.RequireExit(t, 0)
-		ep2.PeerGone()
-	})
-	if err != io.EOF {
-		t.Fatalf("Recv asleep when the peer went: %s, want EOF", sys.ErrnoName(err))
-	}
+	table.RequirePeerGoneEndsRecv(t, Transport)
 }
 
 // Send refuses an empty message (on this transport it would be a hang-up)
