@@ -1,12 +1,8 @@
 package sysvshm
 
 import (
-	"errors"
-	"io"
 	"os"
 	"testing"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/shmring/ringtest"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
@@ -53,22 +49,7 @@ func TestSemTransportSendToAFullRingWaitsForSpace(t *testing.T) {
 // fails with EPIPE: for every variant. A receiver already asleep is woken.
 func TestTransportRecvDrainsThenEndsAfterTheOtherSideCloses(t *testing.T) {
 	for _, tr := range []table.Transport{SpinTransport, SemTransport, FutexTransport} {
-		t.Run(tr.Name, func(t *testing.T) {
-			ep, peer := table.OpenEnd(t, tr)
-			peer.Must(t, "ok", "send 3 100")
-			peer.Must(t, "ok", "close")
-			msg := make([]byte, 100)
-			for i := range 3 {
-				if err := ep.Recv(msg); err != nil {
-					t.Fatalf("recv %d of 3 sent before the close: %v", i, err)
-				}
-			}
-			err := sys.Returns(t, "Recv after the close", func() error { return ep.Recv(msg) })
-			if !errors.Is(err, io.EOF) {
-				t.Fatalf("Recv after the other side closed: %v, want EOF", err)
-			}
-			sys.RequireErrno(t, ep.Send(msg), unix.EPIPE, "Send after the other side closed")
-		})
+		t.Run(tr.Name, func(t *testing.T) { ringtest.RecvDrainsThenEnds(t, tr) })
 	}
 	t.Run("asleep", func(t *testing.T) {
 		ep, peer := table.OpenEnd(t, SemTransport)
