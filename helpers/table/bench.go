@@ -18,12 +18,15 @@ var sizesFlag = flag.String("ipc.sizes", "100,1024",
 
 // Sizes returns the message sizes of the table benchmarks: 100 B and 1 KB,
 // the classic table's, unless -ipc.sizes says otherwise.
-func Sizes() []int {
+func Sizes() []int { return parseSizes("-ipc.sizes", *sizesFlag) }
+
+// parseSizes reads a flag's comma-separated sizes in bytes.
+func parseSizes(name, list string) []int {
 	var sizes []int
-	for _, f := range strings.Split(*sizesFlag, ",") {
+	for _, f := range strings.Split(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
-			panic(fmt.Sprintf("-ipc.sizes: %q is not a size in bytes", f))
+			panic(fmt.Sprintf("%s: %q is not a size in bytes", name, f))
 		}
 		sizes = append(sizes, n)
 	}

@@ -3,8 +3,6 @@ package table
 import (
 	"flag"
 	"fmt"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
@@ -14,17 +12,7 @@ var streamSizesFlag = flag.String("ipc.streamsizes", "64,100,1024,65536,1048576"
 	"message sizes in bytes of the streaming benchmarks, comma-separated")
 
 // StreamSizes returns the message sizes of the streaming benchmarks.
-func StreamSizes() []int {
-	var sizes []int
-	for _, f := range strings.Split(*streamSizesFlag, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			panic(fmt.Sprintf("-ipc.streamsizes: %q is not a size in bytes", f))
-		}
-		sizes = append(sizes, n)
-	}
-	return sizes
-}
+func StreamSizes() []int { return parseSizes("-ipc.streamsizes", *streamSizesFlag) }
 
 // Streams measures one-way streaming over every transport that streams
 // (StreamMax set), in every placement it runs in, at every stream size,
