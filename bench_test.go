@@ -32,8 +32,8 @@ func BenchmarkFloor(b *testing.B) { table.Floors(b) }
 
 // BenchmarkStream measures one-way streaming, messages per second and
 // bytes per second, over every transport that streams, beside the memcpy
-// floor of each size. Sizes: -ipc.streamsizes.
-func BenchmarkStream(b *testing.B) { table.Streams(b) }
+// floor of each size and the same ring in C. Sizes: -ipc.streamsizes.
+func BenchmarkStream(b *testing.B) { table.Streams(b, filepath.Join("testdata", "cref")) }
 
 // BenchmarkCReference measures the C programs of testdata/cref, plain C
 // ping-pongs that the rows are compared with (table.CReferences), in the

@@ -16,14 +16,23 @@ func StreamSizes() []int { return parseSizes("-ipc.streamsizes", *streamSizesFla
 
 // Streams measures one-way streaming over every transport that streams
 // (StreamMax set), in every placement it runs in, at every stream size,
-// each beside the memcpy floor of the same size. Names are keyed so that
+// each beside the memcpy floor of the same size and, when crefDir (the
+// C references' sources, testdata/cref) is given and a C compiler is
+// installed, beside the same ring in C ("c-shmring"). Names are keyed so that
 //
 //	go tool benchstat -row /mech -col /size -filter .unit:B/s
 //
 // prints bandwidth by mechanism and size, memcpy among them.
-func Streams(b *testing.B) {
+func Streams(b *testing.B, crefDir string) {
+	c := newCStream(crefDir, b.TempDir())
 	for _, size := range StreamSizes() {
 		b.Run(fmt.Sprintf("mech=memcpy/size=%d", size), func(b *testing.B) { benchMemcpy(b, size) })
+		if crefDir != "" {
+			for _, place := range Placements() {
+				name := fmt.Sprintf("mech=%s/place=%s/size=%d", "c-shmring", place.Name, size)
+				b.Run(name, func(b *testing.B) { c.run(b, place, size) })
+			}
+		}
 		for _, tr := range Transports() {
 			if tr.StreamMax == 0 {
 				continue

@@ -232,6 +232,8 @@ static void cref_report(const struct cref_args *a, uint64_t elapsed_ns, uint64_t
 		die("stdout");
 }
 
+#ifndef CREF_ONE_WAY /* the ping-pong programs; stream.c runs one way */
+
 /* Each program defines one round of each side, and may set cref_on_fork
  * to run on each side once the echo process exists. */
 static void ping_round(uint64_t i); /* send round i's message, receive and check its echo */
@@ -265,5 +267,7 @@ static void cref_run(const struct cref_args *a)
 	cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	cref_report(a, elapsed, cpu);
 }
+
+#endif /* CREF_ONE_WAY */
 
 #endif
