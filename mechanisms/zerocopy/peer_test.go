@@ -74,16 +74,19 @@ func spawnEnd(t *testing.T, fd int) *proc.Peer {
 	return p
 }
 
-// sinkRole is the benchmark's receiver. It reads files of args[0] bytes
-// from the socket PeerFD(0) in reads of up to sinkRead bytes, discarding
-// them, and after each whole file writes one byte back, the
-// acknowledgement that ends the sender's iteration. It tells "ready" and
-// its CPU time so far (rusage), and at the end of the stream "done", the
-// files received and its CPU time, or what went wrong: a stream that ends
-// inside a file.
+// sinkRole is the movers' receiver. It reads files of args[0] bytes
+// from the socket PeerFD(0) in reads of up to sinkRead bytes and, after
+// each whole file, writes one byte back: the acknowledgement that ends the
+// sender's pass. With args[1] "check" it compares each file with the
+// stream from position 0, otherwise it discards what it reads. It tells
+// "ready" and its CPU time so far (rusage) once it has started, and when
+// the stream ends at a file's boundary "done", the files received and its
+// CPU time; a stream that ends inside a file, or a byte that is wrong,
+// ends the peer with the reason.
 func sinkRole(args []string) int {
 	size, err := strconv.ParseInt(args[0], 10, 64)
 	proc.Check(err, "file size")
+	check := args[1] == "check"
 	fd := proc.PeerFD(0)
 	buf := make([]byte, sinkRead)
 	ack := []byte{1}
@@ -100,6 +103,9 @@ func sinkRole(args []string) int {
 				}
 				proc.Fatalf("file %d ended after %d of %d bytes", files, got, size)
 			}
+			if i := Mismatch(buf[:n], got); check && i >= 0 {
+				proc.Fatalf("file %d: byte %d is %d, want the stream's", files, got+int64(i), buf[i])
+			}
 			got += int64(n)
 		}
 		proc.Check(sys.WriteFull(fd, ack), "acknowledge")
@@ -110,19 +116,16 @@ func sinkRole(args []string) int {
 // sender does, so that the receiver's CPU time compares across senders.
 const sinkRead = 1 << 20
 
-// cpuTime renders the process's user and system CPU time in nanoseconds
-// (getrusage RUSAGE_SELF).
-func cpuTime() string {
-	user, system := rusage()
-	return fmt.Sprintf("%d %d", user, system)
-}
-
-// rusage returns the calling process's user and system CPU time in
+// cpuTime renders the process's CPU time, user and system, in
 // nanoseconds.
-func rusage() (user, system int64) {
+func cpuTime() string { return strconv.FormatInt(cpuNanos(), 10) }
+
+// cpuNanos is the calling process's user and system CPU time in
+// nanoseconds (getrusage RUSAGE_SELF), or -1 when unreadable.
+func cpuNanos() int64 {
 	var ru unix.Rusage
 	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return -1, -1
+		return -1
 	}
-	return ru.Utime.Nano(), ru.Stime.Nano()
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
