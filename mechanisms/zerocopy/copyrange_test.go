@@ -154,22 +154,21 @@ func TestCopyFileRangeArgumentErrors(t *testing.T) {
 // filesystems; neither the disk filesystems nor tmpfs copy across
 // filesystems themselves.
 func TestCopyFileRangeAcrossFilesystems(t *testing.T) {
-	dir := proc.Dir(t)
-	shm := "/dev/shm"
-	var here, there unix.Statfs_t
-	if err := unix.Statfs(dir, &here); err != nil {
-		t.Fatalf("statfs %s: %s", dir, sys.ErrnoName(err))
-	}
-	if err := unix.Statfs(shm, &there); err != nil {
-		t.Skipf("statfs %s: %s: no second filesystem to copy to", shm, sys.ErrnoName(err))
-	}
-	if here.Fsid == there.Fsid {
-		t.Skipf("%s and %s are one filesystem (fsid %v)", dir, shm, here.Fsid)
-	}
-	if !noCrossCopy[here.Type] || !noCrossCopy[there.Type] {
-		t.Skipf("filesystem types %#x and %#x: one may copy across filesystems itself", here.Type, there.Type)
-	}
 	sys.RequireKernel(t, "5.19", "5.3 to 5.18 copied across filesystems through a generic copy, and whether an older kernel has the stable backport of the 5.19 rule depends on its release, not its version")
+	dir, shm := proc.Dir(t), "/dev/shm"
+	var here, there unix.Stat_t
+	var hereFS, thereFS unix.Statfs_t
+	for _, err := range []error{unix.Stat(dir, &here), unix.Stat(shm, &there), unix.Statfs(dir, &hereFS), unix.Statfs(shm, &thereFS)} {
+		if err != nil {
+			t.Fatalf("stat and statfs of %s and %s: %s", dir, shm, sys.ErrnoName(err))
+		}
+	}
+	if here.Dev == there.Dev {
+		t.Skipf("%s and %s are one filesystem (device %#x)", dir, shm, here.Dev)
+	}
+	if !noCrossCopy[hereFS.Type] || !noCrossCopy[thereFS.Type] {
+		t.Skipf("filesystem types %#x and %#x: one may copy across filesystems itself", hereFS.Type, thereFS.Type)
+	}
 	src := streamFile(t, dir, 3*page)
 	target := filepath.Join(shm, proc.Name())
 	dst := openFile(t, target, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL)
