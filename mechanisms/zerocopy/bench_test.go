@@ -1,7 +1,10 @@
 package zerocopy
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
@@ -41,18 +44,77 @@ func BenchmarkMove(b *testing.B) {
 			b.Fatalf("read the file into the page cache: %s", sys.ErrnoName(err))
 		}
 	}
+	var results []moveResult
 	for _, m := range movers {
 		for _, v := range vias {
 			for _, c := range moveChunks {
-				b.Run(fmt.Sprintf("how=%s/via=%s/chunk=%s", m.name, v.name, c.name), func(b *testing.B) {
-					benchMove(b, m, v, file, c.size)
-				})
+				r := moveResult{how: m, via: v.name, chunk: c.name}
+				if b.Run(fmt.Sprintf("how=%s/via=%s/chunk=%s", m.name, v.name, c.name), func(b *testing.B) {
+					r.rate, r.senderCPU = benchMove(b, m, v, file, c.size)
+				}) {
+					results = append(results, r)
+				}
 			}
 		}
 	}
+	printRanking(results)
 }
 
-func benchMove(b *testing.B, m mover, v via, file, chunk int) {
+// A moveResult is one sub-benchmark's outcome: bytes per second and the
+// sender's CPU time per byte.
+type moveResult struct {
+	how             mover
+	via, chunk      string
+	rate, senderCPU float64
+}
+
+// printRanking prints, for each socket and chunk size, the movers ranked
+// by the sender's CPU time per byte and by throughput, each with the
+// seed's copy count, and whether the CPU ranking follows the copy counts
+// (fewer copies, less CPU). The lines are not benchmark results: benchstat
+// skips them.
+func printRanking(results []moveResult) {
+	groups := map[string][]moveResult{}
+	var order []string
+	for _, r := range results {
+		key := "via=" + r.via + " chunk=" + r.chunk
+		if groups[key] == nil {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], r)
+	}
+	for _, key := range order {
+		g := groups[key]
+		if len(g) < 2 {
+			continue
+		}
+		byCPU := slices.Clone(g)
+		slices.SortStableFunc(byCPU, func(a, b moveResult) int { return cmp.Compare(a.senderCPU, b.senderCPU) })
+		byRate := slices.Clone(g)
+		slices.SortStableFunc(byRate, func(a, b moveResult) int { return cmp.Compare(b.rate, a.rate) })
+		follows := slices.IsSortedFunc(byCPU, func(a, b moveResult) int { return cmp.Compare(a.how.copies, b.how.copies) })
+		verdict := "follows the seed's copy counts"
+		if !follows {
+			verdict = "does not follow the seed's copy counts"
+		}
+		fmt.Printf("zero-copy ranking %s, least sender CPU per byte first (%s): %s\n", key, verdict, rankList(byCPU, " < ", func(r moveResult) string { return fmt.Sprintf("%.3f ns/B", r.senderCPU) }))
+		fmt.Printf("zero-copy ranking %s, fastest first: %s\n", key, rankList(byRate, " > ", func(r moveResult) string { return fmt.Sprintf("%.0f MB/s", r.rate/1e6) }))
+	}
+}
+
+// rankList renders movers in order, each with its copy count and figure,
+// joined by sep.
+func rankList(rs []moveResult, sep string, figure func(moveResult) string) string {
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, fmt.Sprintf("%s (%d copies, %s)", r.how.name, r.how.copies, figure(r)))
+	}
+	return strings.Join(parts, sep)
+}
+
+// benchMove runs one sub-benchmark and returns its bytes per second and
+// the sender's CPU time per byte.
+func benchMove(b *testing.B, m mover, v via, file, chunk int) (rate, senderCPU float64) {
 	s := startSink(b, v, moveSize, false)
 	move := m.make(b, file, s.sock, moveSize, chunk)
 	b.SetBytes(moveSize)
@@ -71,4 +133,5 @@ func benchMove(b *testing.B, m mover, v via, file, chunk int) {
 	bytes := float64(b.N) * moveSize
 	b.ReportMetric(float64(sender)/bytes, "sender-cpu-ns/B")
 	b.ReportMetric(float64(peer.Nanoseconds())/bytes, "peer-cpu-ns/B")
+	return bytes / b.Elapsed().Seconds(), float64(sender) / bytes
 }
