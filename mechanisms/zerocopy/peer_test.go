@@ -42,11 +42,11 @@ func endRole([]string) int {
 		case cmd[0] == "expect" && len(cmd) == 3:
 			buf := make([]byte, cmd.Num(1))
 			err := sys.ReadFull(fd, buf)
-			switch {
-			case err == nil && Mismatch(buf, int64(cmd.Num(2))) >= 0:
-				proc.Tell("bad at " + strconv.Itoa(Mismatch(buf, int64(cmd.Num(2)))))
+			switch bad := Mismatch(buf, int64(cmd.Num(2))); {
 			case errors.Is(err, io.ErrUnexpectedEOF):
 				proc.Tell("short")
+			case err == nil && bad >= 0:
+				proc.Tell("bad at " + strconv.Itoa(bad))
 			default:
 				proc.Tell(proc.Answer(err))
 			}
