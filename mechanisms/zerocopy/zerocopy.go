@@ -5,7 +5,7 @@
 package zerocopy
 
 // The data every test and the benchmark move is one stream of bytes whose
-// value depends on the position, with a period (251) prime to the page
+// value depends on the position, with a period prime to the page
 // size, so that a lost, repeated or shifted page or offset shows.
 const period = 251
 
