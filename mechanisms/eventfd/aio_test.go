@@ -18,18 +18,18 @@ import (
 // iocb is struct iocb of linux/aio_abi.h as laid out on little-endian
 // machines (aio_key before aio_rw_flags).
 type iocb struct {
-	data      uint64
-	key       uint32
-	rwFlags   int32
-	opcode    uint16
-	reqprio   int16
-	fildes    uint32
-	buf       uint64
-	nbytes    uint64
-	offset    int64
-	reserved2 uint64
-	flags     uint32
-	resfd     uint32
+	_      uint64 // aio_data
+	_      uint32 // aio_key
+	_      int32  // aio_rw_flags
+	opcode uint16
+	_      int16 // aio_reqprio
+	fildes uint32
+	buf    uint64
+	nbytes uint64
+	_      int64  // aio_offset
+	_      uint64 // aio_reserved2
+	flags  uint32
+	resfd  uint32
 }
 
 // ioEvent is struct io_event.
@@ -39,9 +39,9 @@ type ioEvent struct {
 }
 
 const (
-	iocbCmdPread   = 0
-	iocbFlagResfd  = 1 << 0
-	aioLittleEndin = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"
+	iocbCmdPread    = 0
+	iocbFlagResfd   = 1 << 0
+	aioLittleEndian = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64"
 )
 
 // signalByAIO completes one AIO read of a byte from a memfd with the
@@ -49,7 +49,7 @@ const (
 // counter, saturating at the all-ones value.
 func signalByAIO(t *testing.T, efd int) {
 	t.Helper()
-	if !aioLittleEndin {
+	if !aioLittleEndian {
 		t.Skipf("struct iocb is laid out here for little-endian amd64 and arm64; running %s", runtime.GOARCH)
 	}
 	mfd, err := unix.MemfdCreate("ipcsuite-aio", unix.MFD_CLOEXEC)
@@ -82,3 +82,6 @@ func signalByAIO(t *testing.T, efd int) {
 	runtime.KeepAlive(buf)
 	runtime.KeepAlive(cb)
 }
+
+var _ [64 - unsafe.Sizeof(iocb{})]struct{} // struct iocb is 64 bytes
+var _ [unsafe.Sizeof(iocb{}) - 64]struct{}
