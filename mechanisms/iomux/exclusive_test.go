@@ -20,7 +20,7 @@ const waiters = 4
 
 func TestExclusiveWakesOneOfSeveralWaitingProcesses(t *testing.T) {
 	t.Run("EPOLLEXCLUSIVE_wakes_one_per_write", func(t *testing.T) {
-		sys.RequireKernel(t, "4.5", "EPOLLEXCLUSIVE")
+		requireExclusive(t)
 		w, count := armWaiters(t, unix.EPOLLIN|unix.EPOLLEXCLUSIVE)
 		writeByte(t, w)
 		requireWoken(t, count, 1, "one write, exclusive waiters")
@@ -33,6 +33,16 @@ func TestExclusiveWakesOneOfSeveralWaitingProcesses(t *testing.T) {
 		writeByte(t, w)
 		requireWoken(t, count, waiters, "one write, plain waiters")
 	})
+}
+
+// requireExclusive skips where epoll_ctl does not know EPOLLEXCLUSIVE
+// (EINVAL), which is probed rather than read off the version, since gVisor
+// reports an older one than it implements.
+func requireExclusive(t *testing.T) {
+	t.Helper()
+	r, _ := sys.Pipe(t, 0)
+	err := unix.EpollCtl(newEpoll(t), unix.EPOLL_CTL_ADD, r, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLEXCLUSIVE, Fd: int32(r)})
+	sys.RequireFeature(t, "4.5", "EPOLLEXCLUSIVE", err, unix.EINVAL)
 }
 
 // armWaiters starts the epoll-waiter peers on a pipe's read end with
