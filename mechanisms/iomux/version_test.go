@@ -1,6 +1,7 @@
 package iomux
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"testing"
@@ -57,10 +58,11 @@ func pipeWakesOnEveryWrite(t *testing.T) (bool, string) {
 			t.Skipf("Linux %d.%d: whether pipe writes onto unread data wake readers depends on the stable update (5.10.56, 5.13.8), which uname does not name", v[0], v[1])
 		}
 		fixed := map[int]int{10: 56, 13: 8}[v[1]]
+		running := fmt.Sprintf("%d.%d.%d", v[0], v[1], v[2])
 		if v[2] >= fixed {
-			return true, "the stable update " + strconv.Itoa(v[0]) + "." + strconv.Itoa(v[1]) + "." + strconv.Itoa(fixed) + " made every pipe write wake the readers again"
+			return true, fmt.Sprintf("%s is at or past the stable update %d.%d.%d, which made every pipe write wake the readers again", running, v[0], v[1], fixed)
 		}
-		return false, "from 5.5 until the stable update " + strconv.Itoa(v[0]) + "." + strconv.Itoa(v[1]) + "." + strconv.Itoa(fixed) + " a pipe write wakes readers only when the pipe was empty"
+		return false, fmt.Sprintf("%s is before the stable update %d.%d.%d: a pipe write wakes readers only when the pipe was empty", running, v[0], v[1], fixed)
 	default:
 		return false, "from 5.5 to 5.13 a pipe write wakes readers only when the pipe was empty"
 	}
