@@ -16,10 +16,7 @@ import (
 // Level-triggered (the default): a fd that is still readable after a
 // partial read is reported again by the next epoll_wait, until drained.
 func TestLevelTriggeredReportsAgainAfterPartialRead(t *testing.T) {
-	r, w := sys.Pipe(t, unix.O_NONBLOCK)
-	ep := newEpoll(t)
-	epollAdd(t, ep, r, unix.EPOLLIN)
-	peer := spawnWriter(t, w)
+	r, ep, peer := watchedPipe(t, unix.EPOLLIN)
 	peer.Must(t, "3", "write abc")
 	requireEpoll(t, ep, ready(r, unix.EPOLLIN), "the peer wrote 3 bytes")
 	requireRead(t, r, 1, "a")
@@ -32,10 +29,7 @@ func TestLevelTriggeredReportsAgainAfterPartialRead(t *testing.T) {
 // Edge-triggered: a readiness is reported once; neither a partial read nor
 // asking again reports it, until new data arrives after a drain.
 func TestEdgeTriggeredDoesNotReportAgainUntilNewData(t *testing.T) {
-	r, w := sys.Pipe(t, unix.O_NONBLOCK)
-	ep := newEpoll(t)
-	epollAdd(t, ep, r, unix.EPOLLIN|unix.EPOLLET)
-	peer := spawnWriter(t, w)
+	r, ep, peer := watchedPipe(t, unix.EPOLLIN|unix.EPOLLET)
 	peer.Must(t, "3", "write abc")
 	requireEpoll(t, ep, ready(r, unix.EPOLLIN), "the peer wrote 3 bytes")
 	requireEpoll(t, ep, "none", "asked again, nothing read")
@@ -69,10 +63,7 @@ func TestEdgeTriggeredSocketReportsEveryWrite(t *testing.T) {
 func TestEdgeTriggeredPipeWriteOntoUnreadData(t *testing.T) {
 	wakes, why := pipeWakesOnEveryWrite(t)
 	t.Logf("Linux %s: %s", sys.KernelRelease(), why)
-	r, w := sys.Pipe(t, unix.O_NONBLOCK)
-	ep := newEpoll(t)
-	epollAdd(t, ep, r, unix.EPOLLIN|unix.EPOLLET)
-	peer := spawnWriter(t, w)
+	r, ep, peer := watchedPipe(t, unix.EPOLLIN|unix.EPOLLET)
 	peer.Must(t, "1", "write a")
 	requireEpoll(t, ep, ready(r, unix.EPOLLIN), "first write")
 	peer.Must(t, "1", "write b")
@@ -90,10 +81,7 @@ func TestEdgeTriggeredPipeWriteOntoUnreadData(t *testing.T) {
 // arrives, until EPOLL_CTL_MOD arms it again, which reports the pending
 // data at once.
 func TestOneshotDisarmsUntilMod(t *testing.T) {
-	r, w := sys.Pipe(t, unix.O_NONBLOCK)
-	ep := newEpoll(t)
-	epollAdd(t, ep, r, unix.EPOLLIN|unix.EPOLLONESHOT)
-	peer := spawnWriter(t, w)
+	r, ep, peer := watchedPipe(t, unix.EPOLLIN|unix.EPOLLONESHOT)
 	peer.Must(t, "1", "write a")
 	requireEpoll(t, ep, ready(r, unix.EPOLLIN), "first write")
 	requireEpoll(t, ep, "none", "still readable, disarmed")
@@ -130,9 +118,7 @@ func TestRDHUPWhenThePeerShutsDownWriting(t *testing.T) {
 // still reported, under the closed number given at EPOLL_CTL_ADD, and that
 // number can no longer be named to epoll_ctl (EBADF).
 func TestClosedFdWithOpenDupStaysRegistered(t *testing.T) {
-	r, w := sys.Pipe(t, unix.O_NONBLOCK)
-	ep := newEpoll(t)
-	epollAdd(t, ep, r, unix.EPOLLIN)
+	r, ep, peer := watchedPipe(t, unix.EPOLLIN)
 	dup, err := unix.FcntlInt(uintptr(r), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		t.Fatalf("dup: %s", sys.ErrnoName(err))
@@ -141,7 +127,7 @@ func TestClosedFdWithOpenDupStaysRegistered(t *testing.T) {
 	if err := sys.Close(r); err != nil {
 		t.Fatalf("close the registered fd: %s", sys.ErrnoName(err))
 	}
-	peer := spawnWriter(t, w)
+	// Nothing opens an fd from here on, so the closed number stays free.
 	peer.Must(t, "1", "write a")
 	requireEpoll(t, ep, ready(r, unix.EPOLLIN), "registered fd closed, its dup open")
 	sys.RequireErrno(t, unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, r, nil), unix.EBADF, "EPOLL_CTL_DEL of the closed number")

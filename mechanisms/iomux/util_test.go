@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
@@ -26,6 +27,17 @@ func epollAdd(t *testing.T, ep, fd int, events uint32) {
 	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: events, Fd: int32(fd)}); err != nil {
 		t.Fatalf("epoll_ctl(ADD, fd %d, %s): %s", fd, epollNames(events), sys.ErrnoName(err))
 	}
+}
+
+// watchedPipe makes a nonblocking pipe whose read end the test watches in
+// a new epoll instance with events, and whose write end a "writer" peer
+// holds alone.
+func watchedPipe(t *testing.T, events uint32) (r, ep int, peer *proc.Peer) {
+	t.Helper()
+	r, w := sys.Pipe(t, unix.O_NONBLOCK)
+	ep = newEpoll(t)
+	epollAdd(t, ep, r, events)
+	return r, ep, spawnWriter(t, w)
 }
 
 // epollWait is epoll_wait retried on EINTR, its events named one per fd
