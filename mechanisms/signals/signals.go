@@ -50,15 +50,6 @@ func TgQueue(tgid, tid int, sig unix.Signal, info *Siginfo) error {
 	return err
 }
 
-// Set returns the signal set holding sigs.
-func Set(sigs ...unix.Signal) unix.Sigset_t {
-	var set unix.Sigset_t
-	for _, sig := range sigs {
-		set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
-	}
-	return set
-}
-
 // Has reports whether set holds sig.
 func Has(set *unix.Sigset_t, sig unix.Signal) bool {
 	return set.Val[(sig-1)/64]&(1<<((sig-1)%64)) != 0

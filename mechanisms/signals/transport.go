@@ -132,9 +132,9 @@ type Endpoint struct {
 }
 
 var (
-	dataSet  = Set(DataSignal)
-	spaceSet = Set(SpaceSignal)
-	bothSet  = Set(DataSignal, SpaceSignal)
+	dataSet  = sys.SignalSet(DataSignal)
+	spaceSet = sys.SignalSet(SpaceSignal)
+	bothSet  = sys.SignalSet(DataSignal, SpaceSignal)
 )
 
 func newEndpoint(mem []byte, inPeer bool, release func() error) *Endpoint {
