@@ -38,6 +38,14 @@ func DefaultSignal(sig syscall.Signal) error {
 	return sigaction(sig, &act, nil)
 }
 
+// SetHandler sets sig's handler as the kernel holds it (SigDfl, SigIgn or
+// a function's address), with no flags: for tests of what rt_sigaction
+// refuses, and peers that ignore a signal behind the runtime's back.
+func SetHandler(sig syscall.Signal, handler uintptr) error {
+	act := kernelSigaction{handler: handler}
+	return sigaction(sig, &act, nil)
+}
+
 // SignalHandler returns sig's handler as the kernel holds it (SigDfl,
 // SigIgn or a function's address), read with rt_sigaction: /proc's SigIgn
 // and SigCgt lines are not on every kernel (gVisor has none).
