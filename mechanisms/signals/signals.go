@@ -19,10 +19,10 @@ const (
 	SiTkill = -6 // tgkill(2)
 )
 
-// The first real-time signal a program may use: the kernel's SIGRTMIN is
-// 32, and glibc keeps 32 and 33 for its threads (man 7 signal), as the Go
-// runtime does.
-const RTMin = unix.Signal(34)
+// The first real-time signal this package uses: the kernel's SIGRTMIN is
+// 32, glibc keeps 32 and 33 for its threads (man 7 signal), and the Go
+// runtime keeps 32 to 34 unblocked on every thread it makes.
+const RTMin = unix.Signal(35)
 
 // Siginfo is the kernel's siginfo_t for the signals sent by processes:
 // si_signo, si_errno, si_code, then, from the union, si_pid, si_uid and
