@@ -40,7 +40,7 @@ func blockArg(sigs ...unix.Signal) string {
 func sigRole(args []string) int {
 	var sigs []unix.Signal
 	for _, a := range args {
-		if list, ok := strings.CutPrefix(a, "block="); ok {
+		if list, ok := strings.CutPrefix(a, "block="); ok && list != "" {
 			for _, f := range strings.Split(list, ",") {
 				n, err := strconv.Atoi(f)
 				proc.Check(err, "signal number "+f)
