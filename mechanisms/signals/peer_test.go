@@ -183,23 +183,32 @@ func setAction(sig unix.Signal, how string) error {
 	return fmt.Errorf("disposition %q: want dfl, ign or handler", how)
 }
 
-// echoRole attaches to the transport and echoes messages of the size in
-// its argument until the test closes, then tells its doorbell counts.
+// echoRole attaches to the transport, waits for "go", and echoes
+// messages of the size in its argument until the test closes. It tells
+// its doorbell counts after the first message and at the end.
 func echoRole(args []string) int {
 	size, err := strconv.Atoi(args[len(args)-1])
 	proc.Check(err, "size")
 	ep, err := attach(args[:len(args)-1])
 	proc.Check(err, "attach")
 	e := ep.(*Endpoint)
+	proc.AwaitLine("go")
 	runtime.LockOSThread()
 	msg := make([]byte, size)
-	for {
+	for n := 0; ; n++ {
 		if err := e.Recv(msg); err != nil {
-			s := e.Stats()
-			proc.Tell(fmt.Sprintf("rung %d taken %d found %d", s.Rung, s.Taken, s.Found))
+			proc.Tell(stats(e))
 			proc.AwaitLine("exit")
 			return 0
 		}
 		proc.Check(e.Send(msg), "echo send")
+		if n == 0 {
+			proc.Tell(stats(e))
+		}
 	}
+}
+
+func stats(e *Endpoint) string {
+	s := e.Stats()
+	return fmt.Sprintf("%d %d %d", s.Rung, s.Taken, s.Found)
 }
