@@ -36,7 +36,7 @@ func TestSignalTarget(t *testing.T) {
 		peer.Thread(t)
 		peer.Send(t, "spare")
 		spare := peer.Thread(t)
-		if err := unix.Tgkill(peer.Pid, spare, unix.SIGUSR2); err != nil {
+		if err := offMainThread(func() error { return unix.Tgkill(peer.Pid, spare, unix.SIGUSR2) }); err != nil {
 			t.Fatalf("tgkill: %v", err)
 		}
 		peer.Must(t, "none", "none")

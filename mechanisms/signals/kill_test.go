@@ -45,7 +45,7 @@ func TestPidfdSendSignal(t *testing.T) {
 	pidfd, err := unix.PidfdOpen(peer.Pid, 0)
 	sys.RequireFeature(t, "5.3", "pidfd_open", err, unix.ENOSYS)
 	sys.Own(t, pidfd)
-	err = unix.PidfdSendSignal(pidfd, unix.SIGUSR1, nil, 0)
+	err = offMainThread(func() error { return unix.PidfdSendSignal(pidfd, unix.SIGUSR1, nil, 0) })
 	sys.RequireFeature(t, "5.1", "pidfd_send_signal", err, unix.ENOSYS)
 	peer.Must(t, fromTest(unix.SIGUSR1, SiUser, 0), "read")
 	peer.Send(t, "exit")

@@ -82,7 +82,10 @@ func TestRowSignalsOncePerMessage(t *testing.T) {
 // sigtimedwaitWaits are the kernel functions a thread asleep in
 // rt_sigtimedwait sleeps in, as /proc/PID/task/TID/wchan names them (a
 // compiler may rename or inline do_sigtimedwait).
-var sigtimedwaitWaits = []string{"do_sigtimedwait", "do_sigtimedwait.isra.0", "__x64_sys_rt_sigtimedwait", "__arm64_sys_rt_sigtimedwait"}
+var sigtimedwaitWaits = []string{
+	"do_sigtimedwait", "do_sigtimedwait.isra.0", "do_sigtimedwait.constprop.0",
+	"__do_sys_rt_sigtimedwait", "__se_sys_rt_sigtimedwait", "__x64_sys_rt_sigtimedwait", "__arm64_sys_rt_sigtimedwait",
+}
 
 // requireAsleep shows that p has not returned and that a thread of this
 // process sleeps in rt_sigtimedwait: the row waits asleep, not spinning.

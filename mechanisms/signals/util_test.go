@@ -1,6 +1,7 @@
 package signals
 
 import (
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -18,10 +19,26 @@ func spawnBlocking(t *testing.T, spec proc.PeerSpec, sigs ...unix.Signal) *proc.
 	return peer
 }
 
-// mustKill sends sig to pid with kill(2).
+// offMainThread runs call on a thread of the test process other than its
+// first, whose id is the process's pid: a kernel that put the sending
+// thread's id in si_pid where the process's belongs then always shows it,
+// rather than only when the Go scheduler happened to pick another thread.
+func offMainThread(call func() error) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if unix.Gettid() != unix.Getpid() {
+		return call()
+	}
+	// This thread is locked to the caller: the new goroutine runs on another.
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	return <-done
+}
+
+// mustKill sends sig to pid with kill(2), from offMainThread.
 func mustKill(t *testing.T, pid int, sig unix.Signal) {
 	t.Helper()
-	if err := unix.Kill(pid, sig); err != nil {
+	if err := offMainThread(func() error { return unix.Kill(pid, sig) }); err != nil {
 		t.Fatalf("kill(%d, %s): %s", pid, unix.SignalName(sig), sys.ErrnoName(err))
 	}
 }
