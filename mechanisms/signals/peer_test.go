@@ -17,6 +17,10 @@ import (
 func init() {
 	proc.Register("sig", sigRole)
 	proc.Register("sig-echo", echoRole)
+	proc.Register("sig-bell", func(args []string) int {
+		runtime.LockOSThread()
+		return bellRole(args)
+	})
 }
 
 // envBlocked marks a "sig" peer that runs with its signals blocked.
