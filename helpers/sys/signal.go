@@ -68,6 +68,20 @@ func ClearRestart(sig syscall.Signal) error {
 	return sigaction(sig, &act, nil)
 }
 
+// SaResetHand is SA_RESETHAND (asm-generic/signal.h).
+const SaResetHand = 0x80000000
+
+// AddFlags adds flags (SA_RESETHAND, say) to sig's handler as the kernel
+// holds it, leaving the handler and its other flags as they are.
+func AddFlags(sig syscall.Signal, flags uintptr) error {
+	var act kernelSigaction
+	if err := sigaction(sig, nil, &act); err != nil {
+		return err
+	}
+	act.flags |= flags
+	return sigaction(sig, &act, nil)
+}
+
 // sigaction is rt_sigaction(2). The pointers are converted in the call
 // itself, so that the structs stay put while the kernel reads and writes
 // them (rt_sigaction does not sleep, so there is no EINTR to retry).
