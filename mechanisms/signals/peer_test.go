@@ -3,6 +3,7 @@ package signals
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
@@ -57,6 +58,7 @@ func sigRole(args []string) int {
 	sfd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC|unix.SFD_NONBLOCK)
 	proc.Check(err, "signalfd")
 	var spare chan chan string // requests to the spare thread
+	var caught chan os.Signal  // signals caught by the runtime's handler
 	proc.Tell("ready")
 	for {
 		cmd := proc.AwaitCommand()
@@ -107,6 +109,25 @@ func sigRole(args []string) int {
 			proc.Tell(proc.Answer(unix.Setrlimit(res, lim)))
 		case "chdir": // chdir DIR
 			proc.Tell(proc.Answer(os.Chdir(cmd.Arg(1))))
+		case "notify": // notify SIG: catch SIG with the runtime's handler (signal.Notify)
+			caught = make(chan os.Signal, 4)
+			signal.Notify(caught, unix.Signal(num(1)))
+			proc.Tell("ok")
+		case "caught": // caught: the next caught signal within WakeBound, or "none"
+			proc.Tell(awaitCaught(caught, sys.WakeBound()))
+		case "norestart": // norestart SIG: take SA_RESTART off its handler
+			proc.Tell(proc.Answer(sys.ClearRestart(unix.Signal(num(1)))))
+		case "resethand": // resethand SIG: add SA_RESETHAND to its handler
+			proc.Tell(proc.Answer(sys.AddFlags(unix.Signal(num(1)), sys.SaResetHand)))
+		case "handler": // handler SIG: "dfl", "ign" or "handler"
+			h, err := sys.SignalHandler(unix.Signal(num(1)))
+			proc.Check(err, "rt_sigaction")
+			proc.Tell(handlerName(h))
+		case "intr-read": // intr-read: read(2) of the peer's first file, see interrupted
+			fd, buf := proc.PeerFD(0), make([]byte, 16)
+			proc.Tell(interrupted(caught, func() (int, error) { return unix.Read(fd, buf) }))
+		case "intr-epoll": // intr-epoll: epoll_wait for the first file, see interrupted
+			proc.Tell(interrupted(caught, epollWaiter(proc.PeerFD(0))))
 		case "ping":
 			proc.Tell("pong")
 		case "exit":
@@ -115,6 +136,65 @@ func sigRole(args []string) int {
 			proc.Fatalf("unknown command %q", cmd)
 		}
 	}
+}
+
+func handlerName(h uintptr) string {
+	switch h {
+	case sys.SigDfl:
+		return "dfl"
+	case sys.SigIgn:
+		return "ign"
+	}
+	return "handler"
+}
+
+// awaitCaught renders the next signal caught through signal.Notify within
+// d as "caught N", or "none".
+func awaitCaught(caught chan os.Signal, d time.Duration) string {
+	select {
+	case sig := <-caught:
+		return "caught " + strconv.Itoa(int(sig.(unix.Signal)))
+	case <-time.After(d):
+		return "none"
+	}
+}
+
+// interrupted runs call, a blocking call made once (not retried on EINTR),
+// on a locked thread whose id it tells first, for the test to aim a
+// caught signal at it (see "notify"). It answers "EINTR after caught N",
+// or, once the call returns, "returned N" and what was caught meanwhile
+// ("after caught N" or "with none caught"). An EINTR with nothing caught
+// is the Go runtime's preemption signal: the call is simply made again.
+func interrupted(caught chan os.Signal, call func() (int, error)) string {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	proc.TellThread()
+	for {
+		n, err := call()
+		if err == unix.EINTR {
+			if got := awaitCaught(caught, sys.BlockBound()); got != "none" {
+				return "EINTR after " + got
+			}
+			continue
+		}
+		if err != nil {
+			return sys.ErrnoName(err)
+		}
+		if got := awaitCaught(caught, sys.BlockBound()); got != "none" {
+			return "returned " + strconv.Itoa(n) + " after " + got
+		}
+		return "returned " + strconv.Itoa(n) + " with none caught"
+	}
+}
+
+// epollWaiter returns a call that waits in epoll_wait for fd to be
+// readable.
+func epollWaiter(fd int) func() (int, error) {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	proc.Check(err, "epoll_create1")
+	proc.Check(unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}), "epoll_ctl")
+	events := make([]unix.EpollEvent, 1)
+	return func() (int, error) { return unix.EpollWait(ep, events, -1) }
 }
 
 // spareAsk asks the spare thread to read a signal and returns where its
