@@ -83,6 +83,63 @@ func bellRole(args []string) int {
 	}
 }
 
+// startBell starts a "sig-bell" peer placed as place says and sets up the
+// calling goroutine, locked to its pinned thread until the test ends, as
+// the other side. It returns one round trip, which checks that the value
+// comes back, and the peer's pid.
+func startBell(tb testing.TB, mode string, place table.Placement) (roundTrip func(), peerPid int) {
+	tb.Helper()
+	peer := proc.Spawn(tb, "sig-bell", proc.PeerSpec{Args: []string{mode}, CPU: proc.PinCPU(place.Peer)})
+	unpin, err := sys.Pin(place.Self)
+	if err != nil {
+		tb.Fatalf("pin to cpu %d: %v", place.Self, err)
+	}
+	bl, err := newBell(mode)
+	if err != nil {
+		unpin()
+		tb.Fatal(err)
+	}
+	ptid := peer.Thread(tb)
+	peer.Send(tb, "tid "+strconv.Itoa(unix.Gettid()))
+	tb.Cleanup(func() {
+		if err := bl.ring(peer.Pid, ptid, 0); err != nil {
+			tb.Errorf("ring the end: %s", sys.ErrnoName(err))
+		}
+		peer.RequireExit(tb, 0)
+		if bl.sfd >= 0 {
+			unix.Close(bl.sfd)
+		}
+		unix.PthreadSigmask(unix.SIG_UNBLOCK, &bl.set, nil)
+		unpin()
+	})
+	v := uint64(0)
+	roundTrip = func() {
+		v++
+		if err := bl.ring(peer.Pid, ptid, v); err != nil {
+			tb.Fatalf("ring: %s", sys.ErrnoName(err))
+		}
+		got, err := bl.take()
+		if err != nil || got != v {
+			tb.Fatalf("doorbell %d came back as %d, %v", v, got, err)
+		}
+	}
+	return roundTrip, peer.Pid
+}
+
+// Both ways of taking the doorbell, rt_sigtimedwait and a signalfd read,
+// take every real-time signal once and in order, with its value: each of a
+// run of round trips gets back the value it sent.
+func TestDoorbellTakenEitherWay(t *testing.T) {
+	for _, mode := range waitModes {
+		t.Run(mode, func(t *testing.T) {
+			roundTrip, _ := startBell(t, mode, table.Placements()[0])
+			for range 1000 {
+				roundTrip()
+			}
+		})
+	}
+}
+
 // BenchmarkDoorbell measures the row's doorbell alone: a round trip of one
 // real-time signal each way between locked threads of two processes, sent
 // with rt_tgsigqueueinfo, taken with rt_sigtimedwait or a signalfd read.
@@ -91,48 +148,18 @@ func BenchmarkDoorbell(b *testing.B) {
 	for _, mode := range waitModes {
 		for _, place := range table.Placements() {
 			b.Run(fmt.Sprintf("wait=%s/place=%s", mode, place.Name), func(b *testing.B) {
-				peer := proc.Spawn(b, "sig-bell", proc.PeerSpec{Args: []string{mode}, CPU: proc.PinCPU(place.Peer)})
-				unpin, err := sys.Pin(place.Self)
-				if err != nil {
-					b.Fatalf("pin to cpu %d: %v", place.Self, err)
-				}
-				defer unpin()
-				bl, err := newBell(mode)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if bl.sfd >= 0 {
-					defer unix.Close(bl.sfd)
-				}
-				defer unix.PthreadSigmask(unix.SIG_UNBLOCK, &bl.set, nil)
-				ptid := peer.Thread(b)
-				peer.Send(b, "tid "+strconv.Itoa(unix.Gettid()))
+				roundTrip, peerPid := startBell(b, mode, place)
 				sys.SetRawIO(true)
 				defer sys.SetRawIO(false)
-				v := uint64(0)
-				roundTrip := func() {
-					v++
-					if err := bl.ring(peer.Pid, ptid, v); err != nil {
-						b.Fatalf("ring: %s", sys.ErrnoName(err))
-					}
-					got, err := bl.take()
-					if err != nil || got != v {
-						b.Fatalf("doorbell %d came back as %d, %v", v, got, err)
-					}
-				}
 				for range 1000 {
 					roundTrip()
 				}
-				cpu := table.StartCPUClock(peer.Pid)
+				cpu := table.StartCPUClock(peerPid)
 				b.ReportAllocs()
 				for b.Loop() {
 					roundTrip()
 				}
 				table.ReportRate(b, cpu)
-				if err := bl.ring(peer.Pid, ptid, 0); err != nil {
-					b.Fatal(err)
-				}
-				peer.RequireExit(b, 0)
 			})
 		}
 	}

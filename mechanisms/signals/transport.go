@@ -31,10 +31,10 @@ import (
 //
 // rt_sigtimedwait rather than a signalfd: the wait and the siginfo come in
 // one call on the waiting thread, with no descriptor to look up and no
-// wait queue of a file between the signal and the sleeper, and in
-// BenchmarkDoorbell, which times the bare doorbell both ways, it is the
-// faster of the two with both processes on one CPU and level with it on
-// two.
+// wait queue of a file between the signal and the sleeper; in
+// BenchmarkDoorbell, which times the bare doorbell both ways, it was never
+// the slower beyond the machine's noise, and a little faster with both
+// processes on one CPU.
 var Transport = table.Transport{
 	Name:    "signals-rt",
 	MaxSize: MaxSize,
