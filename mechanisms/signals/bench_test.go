@@ -36,6 +36,15 @@ func newBell(mode string) (*bell, error) {
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &b.set, nil); err != nil {
 		return nil, err
 	}
+	// A hang-up of a signals-rt channel may have left a doorbell pending
+	// on this thread: take it first.
+	for {
+		if _, err := TimedWait(&b.set, &b.info, 0); err == unix.EAGAIN {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	if mode == "signalfd" {
 		fd, err := unix.Signalfd(-1, &b.set, unix.SFD_CLOEXEC)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -74,7 +75,8 @@ const (
 	offTid      = 4 * line // the consumer's receiving thread
 	offTail     = 5 * line // messages taken
 	offHangup   = 6 * line // nonzero once either side has closed
-	laneHeader  = 7 * line
+	offCookie   = 7 * line // the channel's cookie (see Endpoint), set by Open
+	laneHeader  = 8 * line
 	cellHeader  = 8
 	cellBytes   = (cellHeader + MaxSize + line - 1) / line * line
 	laneBytes   = laneHeader + Capacity*cellBytes
@@ -82,8 +84,8 @@ const (
 )
 
 type lane struct {
-	pid, seq, spaceTid, rpid, tid, tail, hangup *atomic.Uint32
-	cells                                       []byte
+	pid, seq, spaceTid, rpid, tid, tail, hangup, cookie *atomic.Uint32
+	cells                                               []byte
 }
 
 func newLane(mem []byte) lane {
@@ -91,7 +93,8 @@ func newLane(mem []byte) lane {
 	return lane{
 		pid: w(offPid), seq: w(offSeq), spaceTid: w(offSpaceTid),
 		rpid: w(offRpid), tid: w(offTid), tail: w(offTail), hangup: w(offHangup),
-		cells: mem[laneHeader:laneBytes],
+		cookie: w(offCookie),
+		cells:  mem[laneHeader:laneBytes],
 	}
 }
 
@@ -111,10 +114,16 @@ type Stats struct {
 // Send and Recv may run on any goroutine (one at a time each): a thread
 // that receives publishes its id in the lane, and Dekker's order between
 // that id and the message count keeps a doorbell sent to the thread that
-// received before from being waited for on another.
+// received before from being waited for on another. Such a doorbell stays
+// pending on the old thread, where a later Recv, of this channel or
+// another, may take it: si_value carries the channel's random cookie in
+// its top half and the message's number in the bottom half, and a
+// doorbell counts only with this channel's cookie and its message
+// published.
 type Endpoint struct {
 	tx, rx lane
 	self   int
+	cookie uint64 // the cookie, in the top half of si_value
 
 	// Private to the receiving side.
 	recvPos, owed uint32
@@ -145,6 +154,7 @@ func newEndpoint(mem []byte, inPeer bool, release func() error) *Endpoint {
 	if inPeer {
 		e.tx, e.rx = toTest, toPeer
 	}
+	e.cookie = uint64(e.tx.cookie.Load()) << 32
 	e.tx.pid.Store(uint32(e.self))
 	e.rx.rpid.Store(uint32(e.self))
 	e.sendInfo = Siginfo{Signo: int32(DataSignal), Code: SiQueue, Pid: int32(e.self), Uid: uint32(unix.Getuid())}
@@ -198,7 +208,7 @@ func (e *Endpoint) Send(p []byte) error {
 	if tid == 0 {
 		return nil
 	}
-	e.sendInfo.Value = uint64(e.sendPos)
+	e.sendInfo.Value = e.cookie | uint64(e.sendPos)
 	if err := TgQueue(int(e.tx.rpid.Load()), int(tid), DataSignal, &e.sendInfo); err != nil {
 		return err
 	}
@@ -259,9 +269,10 @@ func (e *Endpoint) Recv(p []byte) error {
 		if _, err := Wait(&dataSet, &e.waitInfo); err != nil {
 			return err
 		}
-		// si_value 0 is a hang-up; an older number is the late doorbell
-		// of a message taken by the count: look again.
-		if uint32(e.waitInfo.Value) == want {
+		// Number 0 is a hang-up; an older number is the late doorbell of
+		// a message taken by the count, another cookie one of another
+		// channel: look again.
+		if e.waitInfo.Value == e.cookie|uint64(want) && int32(e.rx.seq.Load()-want) >= 0 {
 			e.stats.Taken++
 			break
 		}
@@ -304,7 +315,7 @@ func (e *Endpoint) hangup(gone bool) error {
 	e.tx.hangup.Store(1)
 	e.rx.hangup.Store(1)
 	var hup Siginfo = e.sendInfo
-	hup.Value = 0
+	hup.Value = e.cookie
 	var errs []error
 	wake := func(pid, tid *atomic.Uint32, sig unix.Signal) {
 		p, t := int(pid.Load()), int(tid.Load())
@@ -349,6 +360,9 @@ func open(t testing.TB) (table.Endpoint, proc.PeerSpec) {
 	if err != nil {
 		t.Fatalf("mmap: %s", sys.ErrnoName(err))
 	}
+	cookie := rand.Uint32()
+	newLane(mem[:laneBytes]).cookie.Store(cookie)
+	newLane(mem[laneBytes:]).cookie.Store(cookie)
 	ep := newEndpoint(mem, false, func() error { return unix.Munmap(mem) })
 	// Registered before the peer exists, so it runs after the peer has been
 	// reaped; a later PeerGone then does nothing.
