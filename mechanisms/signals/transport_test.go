@@ -139,3 +139,46 @@ func TestRowSendWaitsForSpace(t *testing.T) {
 	peer.Send(t, "exit")
 	peer.RequireExit(t, 0)
 }
+
+// A doorbell pending on the receiving thread that is not this channel's
+// next message's, one with another channel's cookie or one whose message
+// is not yet published, is not taken for it: Recv sleeps on until the
+// real message comes, and returns it.
+func TestRowIgnoresStaleDoorbells(t *testing.T) {
+	ep, peer := spawnEcho(t, 8)
+	p := sys.Start("Recv with stale doorbells pending", func() error {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		set := sys.SignalSet(DataSignal)
+		if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+			return err
+		}
+		for _, v := range []uint64{(ep.cookie ^ 1<<32) | 1, ep.cookie | 1} {
+			info := queued(DataSignal, v)
+			if err := TgQueue(unix.Getpid(), unix.Gettid(), DataSignal, info); err != nil {
+				return err
+			}
+		}
+		got := make([]byte, 8)
+		if err := ep.Recv(got); err != nil {
+			return err
+		}
+		if string(got) != "echoed!!" {
+			return fmt.Errorf("Recv returned %q, want the echo", got)
+		}
+		return nil
+	})
+	requireAsleep(t, p)
+	if err := ep.Send([]byte("echoed!!")); err != nil {
+		t.Fatalf("send: %s", sys.ErrnoName(err))
+	}
+	peer.Send(t, "go")
+	if err := p.Wait(t); err != nil {
+		t.Fatal(err)
+	}
+	ep.Close()
+	peerStats(t, peer)
+	peerStats(t, peer)
+	peer.Send(t, "exit")
+	peer.RequireExit(t, 0)
+}
