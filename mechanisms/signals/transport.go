@@ -133,7 +133,8 @@ type Endpoint struct {
 	sendPos, seenTail uint32
 	spaceTid          int
 	sendInfo          Siginfo
-	spaceInfo         Siginfo
+	spaceInfo         Siginfo // sent by the receiving side
+	spaceWaitInfo     Siginfo
 
 	stats    Stats
 	mu       sync.Mutex
@@ -166,20 +167,18 @@ func newEndpoint(mem []byte, inPeer bool, release func() error) *Endpoint {
 // Stats returns the doorbells counted so far.
 func (e *Endpoint) Stats() Stats { return e.stats }
 
-// listen makes the calling thread, locked to its goroutine, one that
-// blocks both doorbells, and publishes its id in word if it is not the one
-// published there. It reports whether it published a new id.
-func listen(word *atomic.Uint32, cached *int) (bool, error) {
+// blockDoorbells makes the calling thread, locked to its goroutine, one
+// that blocks both doorbells, and returns its id; known is the thread that
+// did so last, which needs nothing more.
+func blockDoorbells(known *int) (int, error) {
 	tid := unix.Gettid()
-	if tid == *cached {
-		return false, nil
+	if tid != *known {
+		if err := unix.PthreadSigmask(unix.SIG_BLOCK, &bothSet, nil); err != nil {
+			return 0, err
+		}
+		*known = tid
 	}
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &bothSet, nil); err != nil {
-		return false, err
-	}
-	word.Store(uint32(tid))
-	*cached = tid
-	return true, nil
+	return tid, nil
 }
 
 // Send copies p into the next cell, publishes it and rings the receiver's
@@ -221,10 +220,13 @@ func (e *Endpoint) awaitSpace() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for {
-		if _, err := listen(e.tx.spaceTid, &e.spaceTid); err != nil {
+		tid, err := blockDoorbells(&e.spaceTid)
+		if err != nil {
 			return err
 		}
-		e.tx.spaceTid.Store(uint32(e.spaceTid))
+		// Before the look at the tail: a receiver that takes a message
+		// after that look sees this id and sends the space signal.
+		e.tx.spaceTid.Store(uint32(tid))
 		e.seenTail = e.tx.tail.Load()
 		if e.sendPos-e.seenTail < Capacity {
 			e.tx.spaceTid.Store(0)
@@ -234,8 +236,9 @@ func (e *Endpoint) awaitSpace() error {
 			e.tx.spaceTid.Store(0)
 			return unix.EPIPE
 		}
-		var info Siginfo
-		if _, err := Wait(&spaceSet, &info); err != nil {
+		// Any space signal means: look again (a late one of an earlier
+		// wait, too).
+		if _, err := Wait(&spaceSet, &e.spaceWaitInfo); err != nil {
 			return err
 		}
 	}
@@ -248,13 +251,16 @@ func (e *Endpoint) awaitSpace() error {
 func (e *Endpoint) Recv(p []byte) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	fresh, err := listen(e.rx.tid, &e.recvTid)
+	before := e.recvTid
+	tid, err := blockDoorbells(&e.recvTid)
 	if err != nil {
 		return err
 	}
-	if fresh {
-		// Doorbells of the messages published so far may have gone to the
-		// thread that listened before: take those without waiting.
+	if tid != before {
+		e.rx.tid.Store(uint32(tid))
+		// Doorbells of the messages published before this thread was
+		// named may have gone to the thread named before: take those
+		// without waiting.
 		e.owed = e.rx.seq.Load()
 	}
 	want := e.recvPos + 1
