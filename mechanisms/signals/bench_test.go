@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -22,10 +23,11 @@ var waitModes = []string{"sigtimedwait", "signalfd"}
 // blocks DataSignal, takes it one way and sends it to the other side's
 // thread with rt_tgsigqueueinfo.
 type bell struct {
-	sfd  int // -1: rt_sigtimedwait
-	set  unix.Sigset_t
-	info Siginfo
-	rec  unix.SignalfdSiginfo
+	sfd   int           // -1: rt_sigtimedwait
+	bound time.Duration // how long take waits; 0: for ever
+	set   unix.Sigset_t
+	info  Siginfo
+	rec   unix.SignalfdSiginfo
 }
 
 // newBell sets up the calling thread, which must be locked, to take
@@ -55,11 +57,22 @@ func newBell(mode string) (*bell, error) {
 	return b, nil
 }
 
-// take waits for the next DataSignal and returns its value.
+// take waits for the next DataSignal and returns its value; EAGAIN if
+// none came within the bell's bound.
 func (b *bell) take() (uint64, error) {
-	if b.sfd < 0 {
+	switch {
+	case b.sfd < 0 && b.bound > 0:
+		_, err := TimedWait(&b.set, &b.info, b.bound)
+		return b.info.Value, err
+	case b.sfd < 0:
 		_, err := Wait(&b.set, &b.info)
 		return b.info.Value, err
+	case b.bound > 0:
+		rec, ok, err := sys.ReadSignal(b.sfd, b.bound)
+		if err == nil && !ok {
+			err = unix.EAGAIN
+		}
+		return rec.Ptr, err
 	}
 	_, err := sys.Read(b.sfd, unsafe.Slice((*byte)(unsafe.Pointer(&b.rec)), unsafe.Sizeof(b.rec)))
 	return b.rec.Ptr, err
@@ -95,7 +108,7 @@ func bellRole(args []string) int {
 // startBell starts a "sig-bell" peer placed as place says and sets up the
 // calling goroutine, locked to its pinned thread until the test ends, as
 // the other side. It returns one round trip, which checks that the value
-// comes back, and the peer's pid.
+// comes back (within WakeBound in a test), and the peer's pid.
 func startBell(tb testing.TB, mode string, place table.Placement) (roundTrip func(), peerPid int) {
 	tb.Helper()
 	peer := proc.Spawn(tb, "sig-bell", proc.PeerSpec{Args: []string{mode}, CPU: proc.PinCPU(place.Peer)})
@@ -108,9 +121,16 @@ func startBell(tb testing.TB, mode string, place table.Placement) (roundTrip fun
 		unpin()
 		tb.Fatal(err)
 	}
+	if _, ok := tb.(*testing.T); ok {
+		bl.bound = sys.WakeBound()
+	}
 	ptid := peer.Thread(tb)
 	peer.Send(tb, "tid "+strconv.Itoa(unix.Gettid()))
 	tb.Cleanup(func() {
+		defer unpin()
+		if tb.Failed() {
+			return // the peer may never see the end: Spawn's cleanup kills it
+		}
 		if err := bl.ring(peer.Pid, ptid, 0); err != nil {
 			tb.Errorf("ring the end: %s", sys.ErrnoName(err))
 		}
@@ -119,7 +139,6 @@ func startBell(tb testing.TB, mode string, place table.Placement) (roundTrip fun
 			unix.Close(bl.sfd)
 		}
 		unix.PthreadSigmask(unix.SIG_UNBLOCK, &bl.set, nil)
-		unpin()
 	})
 	v := uint64(0)
 	roundTrip = func() {
