@@ -15,6 +15,7 @@ import (
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/pipe"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/posixmq"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/posixshm"
+	_ "github.com/ipcsuite/ipcsuite/mechanisms/signals"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvmsg"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/sysvshm"
 	_ "github.com/ipcsuite/ipcsuite/mechanisms/unixsock"

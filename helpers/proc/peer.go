@@ -48,9 +48,15 @@ func PinCPU(cpu int) *int { return &cpu }
 type Exit struct {
 	Code   int            // -1 when killed by a signal
 	Signal syscall.Signal // 0 unless killed by a signal
+	// CoreDumped is the wait status's core flag: set by the kernel only
+	// when it wrote a core dump of the signal's process.
+	CoreDumped bool
 }
 
 func (e Exit) String() string {
+	if e.Signal != 0 && e.CoreDumped {
+		return "killed by " + unix.SignalName(e.Signal) + " (core dumped)"
+	}
 	if e.Signal != 0 {
 		return "killed by " + unix.SignalName(e.Signal)
 	}
@@ -209,7 +215,7 @@ func exitOf(ps *os.ProcessState, err error) Exit {
 	}
 	ws := ps.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {
-		return Exit{Code: -1, Signal: ws.Signal()}
+		return Exit{Code: -1, Signal: ws.Signal(), CoreDumped: ws.CoreDump()}
 	}
 	return Exit{Code: ws.ExitStatus()}
 }

@@ -38,6 +38,14 @@ func DefaultSignal(sig syscall.Signal) error {
 	return sigaction(sig, &act, nil)
 }
 
+// SetHandler sets sig's handler as the kernel holds it (SigDfl, SigIgn or
+// a function's address), with no flags: for tests of what rt_sigaction
+// refuses, and peers that ignore a signal behind the runtime's back.
+func SetHandler(sig syscall.Signal, handler uintptr) error {
+	act := kernelSigaction{handler: handler}
+	return sigaction(sig, &act, nil)
+}
+
 // SignalHandler returns sig's handler as the kernel holds it (SigDfl,
 // SigIgn or a function's address), read with rt_sigaction: /proc's SigIgn
 // and SigCgt lines are not on every kernel (gVisor has none).
@@ -57,6 +65,20 @@ func ClearRestart(sig syscall.Signal) error {
 		return err
 	}
 	act.flags &^= saRestart
+	return sigaction(sig, &act, nil)
+}
+
+// SaResetHand is SA_RESETHAND (asm-generic/signal.h).
+const SaResetHand = 0x80000000
+
+// AddFlags adds flags (SA_RESETHAND, say) to sig's handler as the kernel
+// holds it, leaving the handler and its other flags as they are.
+func AddFlags(sig syscall.Signal, flags uintptr) error {
+	var act kernelSigaction
+	if err := sigaction(sig, nil, &act); err != nil {
+		return err
+	}
+	act.flags |= flags
 	return sigaction(sig, &act, nil)
 }
 
