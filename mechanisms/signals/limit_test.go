@@ -1,6 +1,7 @@
 package signals
 
 import (
+	"os"
 	"strconv"
 	"testing"
 
@@ -15,11 +16,15 @@ import (
 // receiver, a fifth rt_sigqueueinfo fails with EAGAIN. kill may not fail
 // so (kernel/signal.c): over the limit it returns 0 but queues no siginfo,
 // only the pending bit, so a real-time signal already pending absorbs it,
-// and one that was not arrives bare (SI_USER, pid 0, uid 0). The receiver
-// runs as uid 65534, whose count the test's own signals do not share.
+// and one that was not arrives bare (SI_USER, pid 0, uid 0). The count is
+// the receiving user's, machine-wide: the receiver runs as a uid of its own
+// (no account, no other process), so that no other test's pending signals
+// share it.
 func TestSigpendingLimit(t *testing.T) {
 	const limit = 4
-	peer := spawnBlocking(t, proc.PeerSpec{Credential: sys.OtherUID(t)}, RTMin, RTMin+1)
+	cred := sys.OtherUID(t)
+	cred.Uid = uint32(200000 + os.Getpid()%100000)
+	peer := spawnBlocking(t, proc.PeerSpec{Credential: cred}, RTMin, RTMin+1)
 	peer.Must(t, "ok", "rlimit sigpending %d", limit)
 	for i := range limit {
 		mustQueue(t, peer.Pid, RTMin, uint64(i+1))
