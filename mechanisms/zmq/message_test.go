@@ -91,5 +91,3 @@ func moreWord(more bool) string {
 	}
 	return ""
 }
-
-
