@@ -83,8 +83,7 @@ func NewSocket(typ zmq4.Type) (*Socket, error) {
 
 // errnoOf turns zmq4's Errno into a unix.Errno of the same number.
 func errnoOf(err error) error {
-	var e zmq4.Errno
-	if errors.As(err, &e) {
+	if e, ok := err.(zmq4.Errno); ok {
 		return unix.Errno(e)
 	}
 	return err
@@ -184,15 +183,23 @@ func (s *Socket) RecvNow() (part []byte, more bool, err error) {
 }
 
 func (s *Socket) recv(flags zmq4.Flag) ([]byte, bool, error) {
-	if err := s.own(); err != nil {
-		return nil, false, err
-	}
-	part, err := s.soc.RecvBytes(flags)
+	part, err := s.recvPart(flags)
 	if err != nil {
-		return nil, false, errnoOf(err)
+		return nil, false, err
 	}
 	more, err := s.soc.GetRcvmore()
 	return part, more, errnoOf(err)
+}
+
+// recvPart receives one part without asking for RCVMORE, which costs two
+// allocations through zmq4 (getsockopt's value and length escape to the
+// heap).
+func (s *Socket) recvPart(flags zmq4.Flag) ([]byte, error) {
+	if err := s.own(); err != nil {
+		return nil, err
+	}
+	part, err := s.soc.RecvBytes(flags)
+	return part, errnoOf(err)
 }
 
 // Watch starts libzmq's monitor of the socket for the events of mask,
@@ -245,5 +252,10 @@ func (s *Socket) Close() error {
 	}
 	errs = append(errs, s.soc.Close(), s.ctx.Term())
 	runtime.UnlockOSThread()
-	return errnoOf(errors.Join(errs...))
+	for _, err := range errs {
+		if err != nil {
+			return errnoOf(err)
+		}
+	}
+	return nil
 }
