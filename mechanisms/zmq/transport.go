@@ -71,8 +71,11 @@ func opener(addr string) func(t testing.TB) (table.Endpoint, proc.PeerSpec) {
 				e.s.Close()
 				return nil, fmt.Errorf("bind %s: %s", addr, ErrName(err))
 			}
-			bound, err = e.s.LastEndpoint()
-			return e, err
+			if bound, err = e.s.LastEndpoint(); err != nil {
+				e.s.Close()
+				return nil, fmt.Errorf("ZMQ_LAST_ENDPOINT: %s", ErrName(err))
+			}
+			return e, nil
 		}
 		// A benchmark (table.PingPong) calls its endpoint from the
 		// goroutine that opened it, cleanups included: that goroutine owns
@@ -111,11 +114,11 @@ func attach(args []string) (table.Endpoint, error) {
 	return e, nil
 }
 
-// An Endpoint is one process's end of a transport. The peer's is used by
-// the goroutine that made it, on that goroutine's locked thread. The
-// test's is owned by a goroutine of its own (serve), which makes every
-// libzmq call: the harness calls Send and Recv from one goroutine and
-// Close from another.
+// An Endpoint is one process's end of a transport. The peer's, and a
+// benchmark's, is used by the goroutine that made it, on that goroutine's
+// locked thread. In the contract the test's is owned by a goroutine of its
+// own (serve), which makes every libzmq call: the contract calls Send and
+// Recv from one goroutine and Close from another.
 type Endpoint struct {
 	s      *Socket
 	dealer bool // speaks REQ's envelope
