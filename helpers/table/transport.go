@@ -34,6 +34,15 @@ type PeerWatcher interface {
 	PeerGone()
 }
 
+// A Flusher is an Endpoint whose Send may return while the message is
+// still inside the process (a library's own I/O thread writes it later),
+// where an exit without Close loses it. The echo peer that exits without
+// closing flushes first.
+type Flusher interface {
+	// Flush returns once everything sent has left the process.
+	Flush() error
+}
+
 // A Transport is a mechanism's ping-pong channel between the test process
 // and a peer process.
 type Transport struct {
@@ -185,6 +194,9 @@ func echo(tr Transport, args []string) int {
 				proc.Fatalf("sequence: got message %d, want %d", got, i)
 			}
 			proc.Check(ep.Send(msg), "echo send")
+		}
+		if f, ok := ep.(Flusher); ok {
+			proc.Check(f.Flush(), "flush")
 		}
 		os.Exit(0) // without closing: the test must see the peer vanish
 	default:
