@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -134,7 +135,13 @@ func Write(fd int, p []byte) (int, error) {
 // io.ErrUnexpectedEOF (io.EOF when nothing at all was read).
 func ReadFull(fd int, p []byte) error {
 	for got := 0; got < len(p); {
-		n, err := Read(fd, p[got:])
+		var n int
+		var err error
+		if rawIO.Load() {
+			n, err = rawRW(unix.SYS_READ, fd, p[got:])
+		} else {
+			n, err = Read(fd, p[got:])
+		}
 		if err != nil {
 			return err
 		}
@@ -152,7 +159,13 @@ func ReadFull(fd int, p []byte) error {
 // WriteFull writes all of p, continuing after partial writes.
 func WriteFull(fd int, p []byte) error {
 	for done := 0; done < len(p); {
-		n, err := Write(fd, p[done:])
+		var n int
+		var err error
+		if rawIO.Load() {
+			n, err = rawRW(unix.SYS_WRITE, fd, p[done:])
+		} else {
+			n, err = Write(fd, p[done:])
+		}
 		if err != nil {
 			return err
 		}
@@ -176,10 +189,21 @@ func SetRawIO(on bool) { rawIO.Store(on) }
 // RawIO reports whether this process is in a benchmark loop's raw mode.
 func RawIO() bool { return rawIO.Load() }
 
+// rawRW is read(2) or write(2) bypassing the runtime, retried on EINTR.
+// ReadFull and WriteFull call it directly in raw mode: a ping-pong returns
+// from every context switch through each frame between its loop and the
+// system call, and each frame costs there what a C program does not pay.
+// For the same reason it calls syscall.RawSyscall6 itself, which
+// unix.RawSyscall reaches through two more frames.
 func rawRW(trap uintptr, fd int, p []byte) (int, error) {
-	n, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
-	if errno != 0 {
+	for {
+		n, _, errno := syscall.RawSyscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), 0, 0, 0)
+		switch errno {
+		case 0:
+			return int(n), nil
+		case unix.EINTR:
+			continue
+		}
 		return 0, errno
 	}
-	return int(n), nil
 }

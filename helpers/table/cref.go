@@ -50,11 +50,16 @@ type CProgram struct {
 //   - "mmap-classic": the same in a MAP_SHARED mapping of a file in the
 //     run directory, the classic "Memory-Mapped Files";
 //   - "posixmq": blocking ping-pong over two POSIX message queues;
-//   - "pipe": blocking ping-pong over two pipes.
+//   - "pipe": blocking ping-pong over two pipes;
+//   - "tcp": blocking ping-pong over a TCP connection on IPv4 loopback with
+//     TCP_NODELAY, set up as the tcp row is;
+//   - "unix-stream": blocking ping-pong over an AF_UNIX stream socketpair,
+//     as the unix-stream row.
 func CReferences(t testing.TB, srcDir, dir string) []CProgram {
 	t.Helper()
 	build := func(src string) string { return BuildC(t, dir, filepath.Join(srcDir, src)) }
 	ring, flag, mq, pipe := build("ring.c"), build("flag.c"), build("mq.c"), build("pipe.c")
+	tcp, unixStream := build("tcp.c"), build("unix.c")
 	return []CProgram{
 		{Name: "shmring", Path: ring, MaxSize: 1 << 16, Spins: true},
 		{Name: "shm-classic", Path: flag, MaxSize: 1 << 16, Spins: true},
@@ -64,6 +69,8 @@ func CReferences(t testing.TB, srcDir, dir string) []CProgram {
 		{Name: "posixmq", Path: mq, MaxSize: 8192,
 			Arg: func(testing.TB) string { return proc.Name() }},
 		{Name: "pipe", Path: pipe, MaxSize: 1 << 16},
+		{Name: "tcp", Path: tcp, MaxSize: 1 << 16},
+		{Name: "unix-stream", Path: unixStream, MaxSize: 1 << 16},
 	}
 }
 

@@ -127,6 +127,35 @@ static void check_stamp(const unsigned char *msg, size_t size, uint64_t i)
 		fail("round %llu: the echo does not carry the message sent", (unsigned long long)i);
 }
 
+/*
+ * Whole-message write and read on a blocking fd: a stream may carry a
+ * message in parts, so each loops until all of it has gone or come. End of
+ * file before the message is whole is a failure.
+ */
+static inline void cref_write_full(int fd, const unsigned char *msg, size_t size)
+{
+	size_t done = 0;
+	while (done < size) {
+		ssize_t n = write(fd, msg + done, size - done);
+		if (n < 0)
+			die("write");
+		done += (size_t)n;
+	}
+}
+
+static inline void cref_read_full(int fd, unsigned char *msg, size_t size)
+{
+	size_t done = 0;
+	while (done < size) {
+		ssize_t n = read(fd, msg + done, size - done);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			fail("read: end of file: the other process has gone");
+		done += (size_t)n;
+	}
+}
+
 /* In the parent: the child's pid, and its wait status once reaped. In the
  * child: the parent's pid. */
 static pid_t cref_partner;
@@ -267,6 +296,60 @@ static void cref_run(const struct cref_args *a)
 	cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	cref_report(a, elapsed, cpu);
 }
+
+#ifdef CREF_SOCKET_PAIR
+/*
+ * The stream-socket programs: a program that defines CREF_SOCKET_PAIR before including
+ * this header opens a connected pair of stream sockets and hands it to
+ * cref_socket_main, which gives the first end to the parent and the second
+ * to the echo process. Each process keeps only its own end, so that either
+ * sees end of file or EPIPE if the other goes.
+ */
+static int cref_ends[2];
+static int cref_fd; /* this process's end once forked */
+static unsigned char *cref_out, *cref_in;
+static size_t cref_size;
+
+static void ping_round(uint64_t i)
+{
+	stamp(cref_out, cref_size, i);
+	cref_write_full(cref_fd, cref_out, cref_size);
+	cref_read_full(cref_fd, cref_in, cref_size);
+	check_stamp(cref_in, cref_size, i);
+}
+
+static void echo_round(void)
+{
+	cref_read_full(cref_fd, cref_in, cref_size);
+	cref_write_full(cref_fd, cref_in, cref_size);
+}
+
+static void keep_own_end(int in_child)
+{
+	cref_fd = cref_ends[in_child];
+	close(cref_ends[!in_child]);
+}
+
+/* cref_socket_main is the whole of a stream-socket program's main. */
+static int cref_socket_main(int argc, char **argv, size_t max_size, void (*open_pair)(int ends[2]))
+{
+	struct cref_args a = cref_parse(argc, argv, max_size);
+
+	if (a.name)
+		fail("%s takes no name", argv[0]);
+	open_pair(cref_ends);
+	signal(SIGPIPE, SIG_IGN);
+	cref_size = a.size;
+	cref_out = malloc(cref_size);
+	cref_in = malloc(cref_size);
+	if (!cref_out || !cref_in)
+		die("malloc");
+	memset(cref_out, 0xa5, cref_size);
+	cref_on_fork = keep_own_end;
+	cref_run(&a);
+	return 0;
+}
+#endif
 
 #endif /* CREF_ONE_WAY */
 

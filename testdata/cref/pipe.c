@@ -12,42 +12,18 @@ static int to_peer[2], to_self[2];
 static unsigned char *out, *in;
 static size_t size;
 
-static void write_all(int fd, const unsigned char *msg)
-{
-	size_t done = 0;
-	while (done < size) {
-		long n = write(fd, msg + done, size - done);
-		if (n < 0)
-			die("write");
-		done += (size_t)n;
-	}
-}
-
-static void read_all(int fd, unsigned char *msg)
-{
-	size_t done = 0;
-	while (done < size) {
-		long n = read(fd, msg + done, size - done);
-		if (n < 0)
-			die("read");
-		if (n == 0)
-			fail("read: end of file: the other process has gone");
-		done += (size_t)n;
-	}
-}
-
 static void ping_round(uint64_t i)
 {
 	stamp(out, size, i);
-	write_all(to_peer[1], out);
-	read_all(to_self[0], in);
+	cref_write_full(to_peer[1], out, size);
+	cref_read_full(to_self[0], in, size);
 	check_stamp(in, size, i);
 }
 
 static void echo_round(void)
 {
-	read_all(to_peer[0], in);
-	write_all(to_self[1], in);
+	cref_read_full(to_peer[0], in, size);
+	cref_write_full(to_self[1], in, size);
 }
 
 /* Each side keeps only the ends it uses. */
