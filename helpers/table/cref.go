@@ -109,18 +109,27 @@ func RunC(b *testing.B, prog CProgram, place Placement, size int) {
 	if prog.Spins && place.Self == place.Peer {
 		b.Skipf("%s spins: two spinners on one CPU starve each other", prog.Name)
 	}
+	measureC(b, prog, place, size, 2*size)
+}
+
+// measureC runs prog for b.N ops (round trips, or messages of a one-way
+// program) of size bytes in place and reports its own timing under the
+// table's metrics: ns/op, msg/s, cpu-ns/op of both processes, and MB/s of
+// the bytesPerOp each op carries.
+func measureC(b *testing.B, prog CProgram, place Placement, size, bytesPerOp int) {
+	b.Helper()
 	run := runC(b, prog, cArgs(b, prog, b.N, place, size))
 	if run.Rounds != b.N {
-		b.Fatalf("%s ran %d rounds, want %d", prog.Name, run.Rounds, b.N)
+		b.Fatalf("%s ran %d ops, want %d", prog.Name, run.Rounds, b.N)
 	}
 	secs := run.Elapsed.Seconds()
 	if secs <= 0 {
-		b.Fatalf("%s timed its rounds at %v", prog.Name, run.Elapsed)
+		b.Fatalf("%s timed its ops at %v", prog.Name, run.Elapsed)
 	}
 	b.ReportMetric(float64(run.Elapsed.Nanoseconds())/float64(b.N), "ns/op")
 	b.ReportMetric(float64(b.N)/secs, "msg/s")
 	b.ReportMetric(float64(run.CPU.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(2*size)*float64(b.N)/secs/1e6, "MB/s")
+	b.ReportMetric(float64(bytesPerOp)*float64(b.N)/secs/1e6, "MB/s")
 }
 
 func cArgs(t testing.TB, prog CProgram, rounds int, place Placement, size int) []string {

@@ -32,19 +32,7 @@ func (c *cStream) run(b *testing.B, place Placement, size int) {
 	if place.Self == place.Peer {
 		b.Skip("the C ring spins: two spinners on one CPU starve each other")
 	}
-	prog := c.build(b)
-	run := runC(b, prog, cArgs(b, prog, b.N, place, size))
-	if run.Rounds != b.N {
-		b.Fatalf("%s streamed %d messages, want %d", prog.Name, run.Rounds, b.N)
-	}
-	secs := run.Elapsed.Seconds()
-	if secs <= 0 {
-		b.Fatalf("%s timed its messages at %v", prog.Name, run.Elapsed)
-	}
-	b.ReportMetric(float64(run.Elapsed.Nanoseconds())/float64(b.N), "ns/op")
-	b.ReportMetric(float64(b.N)/secs, "msg/s")
-	b.ReportMetric(float64(run.CPU.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(size)*float64(b.N)/secs/1e6, "MB/s")
+	measureC(b, c.build(b), place, size, size)
 }
 
 func newCStream(srcDir, dir string) *cStream {
