@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
@@ -38,21 +39,8 @@ func parseSizes(name, list string) []int {
 // round trip. The peer starts once per sample, outside the timed region,
 // and the channel is warmed up before timing starts.
 func PingPong(b *testing.B, tr Transport, size int, place Placement) {
-	if size > tr.MaxSize {
-		b.Skipf("%s carries at most %d bytes", tr.Name, tr.MaxSize)
-	}
-	if tr.Spins && place.Self == place.Peer {
-		b.Skipf("%s spins: two spinners on one CPU starve each other", tr.Name)
-	}
-	ep, peer := startEcho(b, tr, &place.Peer, modeFixed, size, 0)
-	unpin, err := sys.Pin(place.Self)
-	if err != nil {
-		b.Fatalf("pin to cpu %d: %v", place.Self, err)
-	}
-	defer unpin()
-	sys.SetRawIO(true)
-	defer sys.SetRawIO(false)
-	msg := make([]byte, size)
+	ep, peer, msg, release := startPingPong(b, tr, size, place)
+	defer release()
 	roundTrip := func() {
 		if err := ep.Send(msg); err != nil {
 			b.Fatalf("send: %s", sys.ErrnoName(err))
@@ -61,9 +49,6 @@ func PingPong(b *testing.B, tr Transport, size int, place Placement) {
 			b.Fatalf("recv: %s", sys.ErrnoName(err))
 		}
 	}
-	for range 1000 {
-		roundTrip()
-	}
 	cpu := StartCPUClock(peer.Pid)
 	b.SetBytes(int64(2 * size))
 	b.ReportAllocs()
@@ -71,6 +56,42 @@ func PingPong(b *testing.B, tr Transport, size int, place Placement) {
 		roundTrip()
 	}
 	ReportRate(b, cpu)
+}
+
+// startPingPong prepares a ping-pong of size bytes for timing: it skips
+// what the transport cannot run, starts the echo peer on place.Peer, pins
+// the benchmark to place.Self, switches to raw I/O and warms the channel
+// up. It returns the benchmark's endpoint, the peer, a message buffer, and
+// release, which the caller defers to undo the pinning and raw I/O.
+func startPingPong(b *testing.B, tr Transport, size int, place Placement) (ep Endpoint, peer *proc.Peer, msg []byte, release func()) {
+	if size > tr.MaxSize {
+		b.Skipf("%s carries at most %d bytes", tr.Name, tr.MaxSize)
+	}
+	if tr.Spins && place.Self == place.Peer {
+		b.Skipf("%s spins: two spinners on one CPU starve each other", tr.Name)
+	}
+	ep, peer = startEcho(b, tr, &place.Peer, modeFixed, size, 0)
+	unpin, err := sys.Pin(place.Self)
+	if err != nil {
+		b.Fatalf("pin to cpu %d: %v", place.Self, err)
+	}
+	sys.SetRawIO(true)
+	release = func() {
+		sys.SetRawIO(false)
+		unpin()
+	}
+	msg = make([]byte, size)
+	for range 1000 {
+		if err := ep.Send(msg); err != nil {
+			release()
+			b.Fatalf("warm-up send: %s", sys.ErrnoName(err))
+		}
+		if err := ep.Recv(msg); err != nil {
+			release()
+			b.Fatalf("warm-up recv: %s", sys.ErrnoName(err))
+		}
+	}
+	return ep, peer, msg, release
 }
 
 // ReportRate reports msg/s (round trips per second) and, from cpu, the CPU
