@@ -3,6 +3,7 @@ module github.com/ipcsuite/ipcsuite
 go 1.26.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/pebbe/zmq4 v1.4.0
 	github.com/u-root/u-root v0.16.0
 	golang.org/x/perf v0.0.0-20260908200009-22c9c6c9d4da
