@@ -21,7 +21,9 @@ import (
 //   - cacheline: one cache line bounced between two processes spinning on
 //     shared memory, the floor of every shared-memory row (split CPUs only:
 //     two spinners on one CPU starve each other);
-//   - memcpy: copying one message, the floor of any copy-based transport.
+//   - memcpy: copying one message, the floor of any copy-based transport;
+//   - clock: one reading of the monotonic clock, which every latency figure
+//     contains (Latency).
 func Floors(b *testing.B) {
 	for _, place := range Placements() {
 		b.Run("floor=syscall/place="+place.Name, func(b *testing.B) { benchSyscall(b, place) })
@@ -34,6 +36,9 @@ func Floors(b *testing.B) {
 	}
 	for _, size := range Sizes() {
 		b.Run(fmt.Sprintf("floor=memcpy/size=%d", size), func(b *testing.B) { benchMemcpy(b, size) })
+	}
+	for _, place := range Placements() {
+		b.Run("floor=clock/place="+place.Name, func(b *testing.B) { benchClock(b, place) })
 	}
 }
 
