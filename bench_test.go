@@ -27,6 +27,24 @@ func BenchmarkTable(b *testing.B) {
 	}
 }
 
+// BenchmarkLatency times every round trip of BenchmarkTable's rows, with
+// the same transports, placements, sizes and names, and reports their
+// distribution: p50-ns, p90-ns, p99-ns, p99.9-ns and max-ns. Each figure
+// contains one reading of the clock, which BenchmarkFloor measures as
+// floor=clock.
+//
+//	go tool benchstat -row /mech -col /size -filter .unit:p99-sec
+func BenchmarkLatency(b *testing.B) {
+	for _, tr := range table.Transports() {
+		for _, place := range table.Placements() {
+			for _, size := range table.Sizes() {
+				name := fmt.Sprintf("mech=%s/place=%s/size=%d", tr.Name, place.Name, size)
+				b.Run(name, func(b *testing.B) { table.Latency(b, tr, size, place) })
+			}
+		}
+	}
+}
+
 // BenchmarkFloor measures the baselines every row is quoted against.
 func BenchmarkFloor(b *testing.B) { table.Floors(b) }
 
