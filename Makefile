@@ -32,10 +32,11 @@ bench: deps
 	@mkdir -p $(OUT)
 	$(GO) test $(ZMQTAGS) -p 1 -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(COUNT) -timeout 60m ./... | tee $(OUT)/bench.txt
 
-# The classic table: ping-pong rows and the floors, rendered by cmd/ipctable.
+# The classic table: ping-pong rows, their latency percentiles and the
+# floors, rendered by cmd/ipctable.
 table: deps
 	@mkdir -p $(OUT)
-	$(GO) test $(ZMQTAGS) -run '^$$' -bench '^Benchmark(Table|Floor)$$' -benchtime $(BENCHTIME) -count $(COUNT) -timeout 60m . | tee $(OUT)/table.txt
+	$(GO) test $(ZMQTAGS) -run '^$$' -bench '^Benchmark(Table|Latency|Floor)$$' -benchtime $(BENCHTIME) -count $(COUNT) -timeout 60m . | tee $(OUT)/table.txt
 	$(GO) run ./cmd/ipctable $(OUT)/table.txt
 
 lint: deps
