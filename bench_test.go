@@ -16,16 +16,7 @@ import (
 //
 // prints mechanism by size. Sizes other than the classic 100 B and 1 KB:
 // -ipc.sizes=64,4096,65536.
-func BenchmarkTable(b *testing.B) {
-	for _, tr := range table.Transports() {
-		for _, place := range table.Placements() {
-			for _, size := range table.Sizes() {
-				name := fmt.Sprintf("mech=%s/place=%s/size=%d", tr.Name, place.Name, size)
-				b.Run(name, func(b *testing.B) { table.PingPong(b, tr, size, place) })
-			}
-		}
-	}
-}
+func BenchmarkTable(b *testing.B) { eachRow(b, table.PingPong) }
 
 // BenchmarkLatency times every round trip of BenchmarkTable's rows, with
 // the same transports, placements, sizes and names, and reports their
@@ -33,13 +24,17 @@ func BenchmarkTable(b *testing.B) {
 // contains one reading of the clock, which BenchmarkFloor measures as
 // floor=clock.
 //
-//	go tool benchstat -row /mech -col /size -filter .unit:p99-sec
-func BenchmarkLatency(b *testing.B) {
+//	go tool benchstat -row /mech -col /size -filter .unit:p99-ns
+func BenchmarkLatency(b *testing.B) { eachRow(b, table.Latency) }
+
+// eachRow runs measure as a sub-benchmark named mech=NAME/place=P/size=S
+// for every registered transport, placement and size.
+func eachRow(b *testing.B, measure func(*testing.B, table.Transport, int, table.Placement)) {
 	for _, tr := range table.Transports() {
 		for _, place := range table.Placements() {
 			for _, size := range table.Sizes() {
 				name := fmt.Sprintf("mech=%s/place=%s/size=%d", tr.Name, place.Name, size)
-				b.Run(name, func(b *testing.B) { table.Latency(b, tr, size, place) })
+				b.Run(name, func(b *testing.B) { measure(b, tr, size, place) })
 			}
 		}
 	}
