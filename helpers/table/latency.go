@@ -33,9 +33,10 @@ func latencyRow(b *testing.B, ep Endpoint, msg []byte) {
 	reportLatency(b, hist)
 }
 
-// The histogram spans every round trip a row can take before a stall
-// counts as a hang, to three significant digits: a value is reported as
-// the highest of its bucket, at most a thousandth above what was measured.
+// The histogram reaches far beyond any round trip short of a hang (a
+// longer one fails the row), to three significant digits: a value is
+// reported as the highest of its bucket, at most a thousandth above what
+// was measured.
 const (
 	latencyLowest  = 1
 	latencyHighest = int64(time.Minute)
