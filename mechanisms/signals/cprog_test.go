@@ -3,6 +3,7 @@ package signals
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -77,8 +78,8 @@ func startC(t *testing.T, prog, experiment string) *cPeer {
 }
 
 // next returns the program's next line, failing the test if none comes by
-// limit or the program ends first.
-func (p *cPeer) next(t *testing.T, limit time.Time) string {
+// limit (which says what it is) or the program ends first.
+func (p *cPeer) next(t *testing.T, limit time.Time, what string) string {
 	t.Helper()
 	select {
 	case line := <-p.lines:
@@ -91,7 +92,7 @@ func (p *cPeer) next(t *testing.T, limit time.Time) string {
 		}
 		t.Fatalf("handlers program (pid %d) ended (%s) without a line", p.pid, p.exit)
 	case <-time.After(time.Until(limit)):
-		t.Fatalf("handlers program (pid %d) said nothing by %s", p.pid, limit.Format(time.TimeOnly))
+		t.Fatalf("handlers program (pid %d) said nothing %s", p.pid, what)
 	}
 	return ""
 }
@@ -136,15 +137,15 @@ func (w *lineWriter) Write(b []byte) (int, error) {
 func observe(t *testing.T, prog, experiment string, takesSignal bool) string {
 	t.Helper()
 	p := startC(t, prog, experiment)
-	limit := sys.Deadline(t)
+	limit, what := sys.Deadline(t), "by the test's deadline"
 	if takesSignal {
-		if got := p.next(t, limit); got != "ready" {
+		if got := p.next(t, limit, what); got != "ready" {
 			t.Fatalf("handlers program said %q, want ready", got)
 		}
 		mustKill(t, p.pid, unix.SIGUSR1)
-		limit = sys.WakeLimit(t)
+		limit, what = sys.WakeLimit(t), fmt.Sprintf("within %v of SIGUSR1", sys.WakeBound())
 	}
-	report := p.next(t, limit)
+	report := p.next(t, limit, what)
 	p.requireExit0(t, sys.WakeLimit(t))
 	return report
 }
