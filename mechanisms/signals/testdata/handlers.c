@@ -103,7 +103,7 @@ static volatile sig_atomic_t entries;
  */
 static sigset_t wait_mask;
 
-static void block_until_ready(void)
+static void hold_signals(void)
 {
 	sigset_t both, old;
 
@@ -159,7 +159,7 @@ static void nesting(int flags, int mask_second, int sig2)
 	sigemptyset(&mask);
 	if (mask_second)
 		sigaddset(&mask, sig2);
-	block_until_ready();
+	hold_signals();
 	install(SIGUSR1, nesting_handler, flags, &mask);
 	if (sig2 != SIGUSR1)
 		install(sig2, nesting_handler, 0, NULL);
@@ -273,7 +273,7 @@ static const char *where(uintptr_t addr)
 /* Where SIGUSR1's handler, installed with flags, runs. */
 static void run_handler(int flags)
 {
-	block_until_ready();
+	hold_signals();
 	install(SIGUSR1, stack_handler, flags, NULL);
 	await_entries(1);
 }
