@@ -76,12 +76,12 @@ func CReferences(t testing.TB, srcDir, dir string) []CProgram {
 
 // BuildC compiles the C source src (with the headers beside it) with the
 // system's cc at -O2 into dir and returns the program's path. It skips
-// the benchmark, saying why, when no C compiler is installed.
+// the test or benchmark, saying why, when no C compiler is installed.
 func BuildC(t testing.TB, dir, src string) string {
 	t.Helper()
 	cc, err := exec.LookPath("cc")
 	if err != nil {
-		t.Skipf("no C compiler to build the C references: %v", err)
+		t.Skipf("no C compiler to build %s: %v", filepath.Base(src), err)
 	}
 	out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(src), ".c"))
 	cmd := exec.Command(cc, "-O2", "-Wall", "-o", out, src, "-lrt")
