@@ -109,3 +109,11 @@ func (p *CPeer) Release(t testing.TB) {
 		t.Fatalf("C peer %d still running %v after its stdin closed", p.Pid, sys.WakeBound())
 	}
 }
+
+// Send writes line and a newline to the program's stdin.
+func (p *CPeer) Send(t testing.TB, line string) {
+	t.Helper()
+	if _, err := io.WriteString(p.stdin, line+"\n"); err != nil {
+		t.Fatalf("C peer %d: write %q: %v", p.Pid, line, err)
+	}
+}
