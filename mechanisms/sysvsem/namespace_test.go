@@ -72,19 +72,11 @@ func TestSemStatAnySkipsThePermissionCheck(t *testing.T) {
 	sys.RequireKernel(t, "4.17", "SEM_STAT_ANY")
 	cred := sys.OtherUID(t)
 	id := newSet(t, 1, 0o600)
-	index := -1
 	highest, _, err := Info(SEM_INFO)
 	if err != nil {
 		t.Fatalf("SEM_INFO: %s", sys.ErrnoName(err))
 	}
-	for i := 0; i <= highest; i++ {
-		if got, _, err := StatIndex(i, SEM_STAT); err == nil && got == id {
-			index = i
-		}
-	}
-	if index < 0 {
-		t.Fatalf("SEM_STAT over indexes 0..%d never found set %d", highest, id)
-	}
+	index := sysv.IndexOf(t, id, highest, func(i int) (int, error) { got, _, err := StatIndex(i, SEM_STAT); return got, err })
 	other := spawnSem(t, proc.PeerSpec{Credential: cred})
 	other.Must(t, "EACCES", "statidx %d %d", index, SEM_STAT)
 	other.Must(t, strconv.Itoa(id), "statidx %d %d", index, SEM_STAT_ANY)

@@ -69,15 +69,7 @@ func TestShmStatAnySkipsThePermissionCheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SHM_INFO: %s", sys.ErrnoName(err))
 	}
-	index := -1
-	for i := 0; i <= highest; i++ {
-		if got, _, err := StatIndex(i, SHM_STAT); err == nil && got == id {
-			index = i
-		}
-	}
-	if index < 0 {
-		t.Fatalf("SHM_STAT over indexes 0..%d never found segment %d", highest, id)
-	}
+	index := sysv.IndexOf(t, id, highest, func(i int) (int, error) { got, _, err := StatIndex(i, SHM_STAT); return got, err })
 	other := spawnShm(t, proc.PeerSpec{Credential: cred})
 	other.Must(t, "EACCES", "statidx %d %d", index, SHM_STAT)
 	other.Must(t, strconv.Itoa(id), "statidx %d %d", index, SHM_STAT_ANY)
