@@ -32,6 +32,9 @@ type CPeer struct {
 // test ends.
 func StartC(t testing.TB, src string, args ...string) *CPeer {
 	t.Helper()
+	if _, err := exec.LookPath("cc"); err != nil {
+		t.Skipf("no C compiler to build %s, a peer the Go runtime cannot be: %v", src, err)
+	}
 	bin := table.BuildC(t, t.TempDir(), src)
 	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

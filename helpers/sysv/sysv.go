@@ -1,6 +1,8 @@
 // Package sysv holds what the System V IPC packages (message queues,
-// semaphores, shared memory) share: keys made with ftok, and the limits in
-// /proc/sys/kernel, which are per IPC namespace.
+// semaphores, shared memory) share: keys made with ftok; the limits and
+// knobs of /proc/sys/kernel, which are per IPC namespace; a move into a new
+// namespace; the index of an object in the namespace's table; and small C
+// programs run as peers where a rule needs fork(2) without exec.
 package sysv
 
 import (
