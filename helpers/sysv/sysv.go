@@ -1,6 +1,8 @@
 // Package sysv holds what the System V IPC packages (message queues,
-// semaphores, shared memory) share: keys made with ftok, and the limits in
-// /proc/sys/kernel, which are per IPC namespace.
+// semaphores, shared memory) share: keys made with ftok; the limits and
+// knobs of /proc/sys/kernel, which are per IPC namespace; a move into a new
+// namespace; the index of an object in the namespace's table; and small C
+// programs run as peers where a rule needs fork(2) without exec.
 package sysv
 
 import (
@@ -73,4 +75,20 @@ func ReadLimit(name string) (uint64, error) {
 		return 0, err
 	}
 	return ns[0], nil
+}
+
+// IndexOf returns the index of the namespace's table that holds object
+// id: it tries every index from 0 to highest (the highest index in use,
+// which MSG_INFO, SEM_INFO and SHM_INFO return) with statAt, a MSG_STAT,
+// SEM_STAT or SHM_STAT call that returns the id held at an index. It fails
+// the test if no index holds id.
+func IndexOf(t testing.TB, id, highest int, statAt func(index int) (int, error)) int {
+	t.Helper()
+	for index := 0; index <= highest; index++ {
+		if got, err := statAt(index); err == nil && got == id {
+			return index
+		}
+	}
+	t.Fatalf("no index from 0 to %d holds id %d", highest, id)
+	return -1
 }

@@ -193,7 +193,7 @@ func TestInfoAndStatByIndex(t *testing.T) {
 	}
 	// Counts are the namespace's: exact only where no other package's
 	// tests make queues in it at the same time.
-	if d := [3]int32{after.Pool - before.Pool, after.Map - before.Map, after.Tql - before.Tql}; d != [3]int32{1, 3, 30} && ownIPCNamespace() {
+	if d := [3]int32{after.Pool - before.Pool, after.Map - before.Map, after.Tql - before.Tql}; d != [3]int32{1, 3, 30} && sysv.OwnNamespace() {
 		t.Fatalf("MSG_INFO after one queue with 3 messages of 30 bytes: msgpool, msgmap, msgtql grew by %v, want [1 3 30]", d)
 	}
 	if infoMax, _, _ := Info(IPC_INFO); infoMax != maxIdx {
@@ -307,21 +307,12 @@ func TestBadAddressesFailEFAULT(t *testing.T) {
 	}
 }
 
-// ownIPCNamespace reports whether the tests run in an IPC namespace of
-// their own: proc.OwnIPCNamespace made it, so the parent process (the
-// copy of the test binary that did) is in another one.
-func ownIPCNamespace() bool {
-	self, err1 := os.Readlink("/proc/self/ns/ipc")
-	parent, err2 := os.Readlink("/proc/" + strconv.Itoa(os.Getppid()) + "/ns/ipc")
-	return err1 == nil && err2 == nil && self != parent
-}
-
 // msgmni bounds the queues of the namespace: with it set to the queues in
 // use plus one, one more queue can be made and the next msgget fails with
 // ENOSPC (man 2 msgget). The test changes msgmni, so it runs only in the
 // package's own IPC namespace.
 func TestMsgmniBoundsQueuesENOSPC(t *testing.T) {
-	if !ownIPCNamespace() {
+	if !sysv.OwnNamespace() {
 		t.Skip("runs only in an IPC namespace of its own: it lowers msgmni")
 	}
 	l := readLimits(t)

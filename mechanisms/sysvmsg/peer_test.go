@@ -72,6 +72,8 @@ func msgRole([]string) int {
 			proc.Tell(proc.Answer(err))
 		case "rmid": // rmid ID
 			proc.Tell(proc.Answer(Remove(num(1))))
+		case "unshare": // into a new IPC namespace, for the rest of the role
+			proc.Tell(proc.Answer(sysv.UnshareIPC()))
 		case "exit":
 			return 0
 		default:

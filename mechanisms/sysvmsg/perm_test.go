@@ -164,15 +164,7 @@ func TestMsgStatAnySkipsThePermissionCheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("IPC_INFO: %s", sys.ErrnoName(err))
 	}
-	index := -1
-	for i := 0; i <= maxIdx; i++ {
-		if got, _, err := StatIndex(i, MSG_STAT); err == nil && got == id {
-			index = i
-		}
-	}
-	if index < 0 {
-		t.Fatalf("MSG_STAT over indexes 0..%d did not find queue %d", maxIdx, id)
-	}
+	index := sysv.IndexOf(t, id, maxIdx, func(i int) (int, error) { got, _, err := StatIndex(i, MSG_STAT); return got, err })
 	// The index holds a queue the test may read: EINVAL can only mean
 	// the command is unknown.
 	got, _, err := StatIndex(index, MSG_STAT_ANY)

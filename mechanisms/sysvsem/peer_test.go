@@ -3,6 +3,7 @@ package sysvsem
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // The "sem" peer runs semaphore calls one command at a time and answers
@@ -78,12 +80,44 @@ func semRole(args []string) int {
 			exe, err := os.Executable()
 			proc.Check(err, "executable")
 			proc.Check(unix.Exec(exe, append(os.Args, afterExec), os.Environ()), "exec")
+		case "statidx": // statidx INDEX CMD: SEM_STAT or SEM_STAT_ANY, the id
+			id, _, err := StatIndex(num(1), num(2))
+			proc.Tell(proc.Value(id, err))
+		case "undo-thread": // undo-thread ID SPEC: see opOnEndingThread
+			proc.Tell(opOnEndingThread(num(1), ops(2)))
+		case "unshare": // into a new IPC namespace, for the rest of the role
+			proc.Tell(proc.Answer(sysv.UnshareIPC()))
 		case "exit":
 			return 0
 		default:
 			proc.Fatalf("unknown command %q", cmd)
 		}
 	}
+}
+
+// opOnEndingThread runs ops on a thread other than the main one (whose id
+// is the pid), telling its id first (proc.TellThread), and answers with the
+// outcome. The goroutine ends locked, which ends its thread: the thread's
+// end, unlike the process's, must leave SEM_UNDO adjustments alone.
+func opOnEndingThread(id int, ops []Sembuf) string {
+	done := make(chan string)
+	var run func()
+	run = func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if unix.Gettid() == unix.Getpid() {
+			// The main thread never ends: hold it while another
+			// goroutine, which must then run on another thread, works.
+			inner := make(chan struct{})
+			go func() { run(); close(inner) }()
+			<-inner
+			runtime.UnlockOSThread()
+			return
+		}
+		proc.TellThread()
+		done <- proc.Answer(Op(id, ops...))
+	}
+	go run()
+	return <-done
 }
 
 // semPeer is the test's handle on a "sem" peer.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
+	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
 // The "shm" peer attaches segments and acts on them one command at a time,
@@ -88,6 +89,18 @@ func shmRole(args []string) int {
 			exe, err := os.Executable()
 			proc.Check(err, "executable")
 			proc.Check(unix.Exec(exe, append(os.Args, afterExec), os.Environ()), "exec")
+		case "detach-scribble": // detach-scribble MAP OFF TEXT: shmdt, then write where it was, then exit 0 if still alive
+			at := mapping(1) + uintptr(num(2))
+			proc.Check(Detach(mapping(1)), "shmdt")
+			copy(Bytes(at, len(arg(3))), arg(3))
+			return 0
+		case "mprotect": // mprotect MAP PAGES PROT: the first PAGES pages
+			proc.Tell(proc.Answer(unix.Mprotect(Bytes(mapping(1), num(2)*os.Getpagesize()), num(3))))
+		case "statidx": // statidx INDEX CMD: SHM_STAT or SHM_STAT_ANY, the id
+			id, _, err := StatIndex(num(1), num(2))
+			proc.Tell(proc.Value(id, err))
+		case "unshare": // into a new IPC namespace, for the rest of the role
+			proc.Tell(proc.Answer(sysv.UnshareIPC()))
 		case "exit": // without detaching
 			return 0
 		default:

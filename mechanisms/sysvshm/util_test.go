@@ -77,6 +77,14 @@ func requireNattch(t *testing.T, id int, want uint64, why string) {
 // starts at addr, from /proc/self/maps.
 func mappingLen(t *testing.T, addr uintptr) uintptr {
 	t.Helper()
+	n, _ := mappingAt(t, addr)
+	return n
+}
+
+// mappingAt returns the length and the permissions ("rw-s") of the mapping
+// of this process that starts at addr, from /proc/self/maps.
+func mappingAt(t *testing.T, addr uintptr) (uintptr, string) {
+	t.Helper()
 	f, err := os.Open("/proc/self/maps")
 	if err != nil {
 		t.Fatal(err)
@@ -85,12 +93,13 @@ func mappingLen(t *testing.T, addr uintptr) uintptr {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var start, end uintptr
-		if _, err := fmt.Sscanf(strings.Fields(sc.Text())[0], "%x-%x", &start, &end); err == nil && start == addr {
-			return end - start
+		fields := strings.Fields(sc.Text())
+		if _, err := fmt.Sscanf(fields[0], "%x-%x", &start, &end); err == nil && start == addr {
+			return end - start, fields[1]
 		}
 	}
 	t.Fatalf("no mapping starts at %#x in /proc/self/maps", addr)
-	return 0
+	return 0, ""
 }
 
 func atoiOrFail(t *testing.T, s string) int {

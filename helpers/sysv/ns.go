@@ -1,0 +1,98 @@
+package sysv
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+)
+
+// OwnNamespace reports whether the tests run in an IPC namespace of their
+// own: proc.OwnIPCNamespace made it, so the parent process (the copy of
+// the test binary that did) is in another one.
+func OwnNamespace() bool {
+	self, err1 := os.Readlink("/proc/self/ns/ipc")
+	parent, err2 := os.Readlink("/proc/" + strconv.Itoa(os.Getppid()) + "/ns/ipc")
+	return err1 == nil && err2 == nil && self != parent
+}
+
+// SetKnob writes value to /proc/sys/kernel/name, a setting of the IPC
+// namespace (a limit, msg_next_id, shm_rmid_forced), and writes the old
+// value back when the test ends unless it reads so already (msg_next_id
+// and its kin go back to -1 by themselves once used, and take no -1). It skips unless the tests run in an IPC
+// namespace of their own, so that nothing outside the test run changes,
+// and where the knob is missing or may not be written.
+func SetKnob(t testing.TB, name, value string) {
+	t.Helper()
+	if !OwnNamespace() {
+		t.Skipf("changes /proc/sys/kernel/%s: runs only in an IPC namespace of its own", name)
+	}
+	path := "/proc/sys/kernel/" + name
+	old, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("no %s on Linux %s", path, sys.KernelRelease())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(value), 0); err != nil {
+		// EIO: gVisor shows the knobs but refuses every write.
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EIO) {
+			t.Skipf("may not write %s: %v", path, err)
+		}
+		t.Fatalf("write %q to %s: %v", value, path, err)
+	}
+	was := strings.TrimSpace(string(old))
+	t.Cleanup(func() {
+		if now, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(now)) == was {
+			return
+		}
+		if err := os.WriteFile(path, []byte(was), 0); err != nil {
+			t.Errorf("restore %s to %q: %v", path, old, err)
+		}
+	})
+}
+
+// ReadKnob reads /proc/sys/kernel/name as text without its newline,
+// skipping the test where the kernel has no such knob.
+func ReadKnob(t testing.TB, name string) string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/sys/kernel/" + name)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("no /proc/sys/kernel/%s on Linux %s", name, sys.KernelRelease())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// NoAccessPage returns the address of a page of the test's own mapped
+// PROT_NONE (unmapped when the test ends): a pointer argument the kernel
+// must refuse with EFAULT, in memory no one else can reuse meanwhile.
+func NoAccessPage(t testing.TB) uintptr {
+	t.Helper()
+	mem, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatalf("mmap PROT_NONE: %s", sys.ErrnoName(err))
+	}
+	t.Cleanup(func() { unix.Munmap(mem) })
+	return uintptr(unsafe.Pointer(unsafe.SliceData(mem)))
+}
+
+// UnshareIPC moves the calling goroutine into a new, empty IPC namespace:
+// it locks the goroutine to its thread for good and unshares that thread,
+// since unshare(2) changes only the calling thread. A peer calls it and
+// then makes every later IPC call from the same goroutine.
+func UnshareIPC() error {
+	runtime.LockOSThread()
+	return unix.Unshare(unix.CLONE_NEWIPC)
+}
