@@ -55,7 +55,7 @@ func (t *Table) panel(place string, trs []string) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("Round trips per second, place=%s (median, %g%% CI)", place, 100*confidence)
 	p.Y.Label.Text = "msg/s (log scale)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = rateTicks{}
 	p.X.Tick.Label.Rotation = math.Pi / 4
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.X.Tick.Label.YAlign = draw.YCenter
@@ -130,7 +130,8 @@ func (b *logBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	xmax, ymax = math.Inf(-1), math.Inf(-1)
 	for _, bar := range b.Bars {
 		xmin, xmax = min(xmin, bar.X), max(xmax, bar.X)
-		ymin, ymax = min(ymin, bar.Y/3), max(ymax, bar.Y*1.5)
+		// Headroom above for the legend.
+		ymin, ymax = min(ymin, bar.Y/3), max(ymax, bar.Y*4)
 	}
 	return xmin, xmax, ymin, ymax
 }
@@ -138,4 +139,17 @@ func (b *logBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 // Thumbnail draws the legend's swatch.
 func (b *logBars) Thumbnail(c *draw.Canvas) {
 	c.FillPolygon(b.Color, []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Min.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Min.Y}})
+}
+
+// rateTicks are log ticks labelled as the table prints rates.
+type rateTicks struct{}
+
+func (rateTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = groupDigits(ts[i].Value)
+		}
+	}
+	return ts
 }

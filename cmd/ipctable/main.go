@@ -84,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	t := build(runs[0], seed, sel)
-	if len(t.Cells) == 0 {
+	if !slices.ContainsFunc(t.Cells, func(c Cell) bool { return c.Measured }) {
 		fmt.Fprintf(stderr, "ipctable: %s: no transport results at place %s\n", runs[0].Name, strings.Join(sel, ","))
 		return 1
 	}

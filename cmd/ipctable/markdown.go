@@ -89,7 +89,13 @@ func ratioText(r float64, what string) string {
 	if r == 0 {
 		return "-"
 	}
-	return strings.TrimSpace(fmt.Sprintf("%.3g× %s", r, what))
+	// Two decimals, or three significant digits for the small ratios of
+	// slow rows to fast seed figures.
+	f := "%.2f× %s"
+	if r < 0.1 {
+		f = "%.2g× %s"
+	}
+	return strings.TrimSpace(fmt.Sprintf(f, r, what))
 }
 
 // cellTexts are the four columns of one cell.

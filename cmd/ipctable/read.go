@@ -229,7 +229,7 @@ func (r *Run) add(res *benchfmt.Result) (bool, error) {
 	if bench == "Latency" {
 		got := false
 		for _, u := range latencyUnits {
-			if v, ok := res.Value(u); ok {
+			if v, ok := nsValue(res, u); ok {
 				if r.Latency[id] == nil {
 					r.Latency[id] = map[string][]float64{}
 				}
@@ -298,4 +298,18 @@ func (r *Run) warnMixedMachines() {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: results from mixed machines: %s %s", r.Name, key, strings.Join(seen, ", ")))
 		}
 	}
+}
+
+// nsValue is the value of a metric in ns, such as p50-ns, which benchfmt
+// tidies into seconds (p50-sec): the original figure is kept beside it.
+func nsValue(res *benchfmt.Result, unit string) (float64, bool) {
+	for _, v := range res.Values {
+		switch {
+		case v.OrigUnit == unit:
+			return v.OrigValue, true
+		case v.Unit == unit:
+			return v.Value, true
+		}
+	}
+	return 0, false
 }
