@@ -34,7 +34,14 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%v (go test -update writes it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s", path, got)
+		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(g), len(w)) {
+			if g[i] != w[i] {
+				t.Errorf("output differs from %s at line %d (go test -update rewrites it)\ngot:  %s\nwant: %s", path, i+1, g[i], w[i])
+				return
+			}
+		}
+		t.Errorf("output differs from %s in length: %d lines, want %d (go test -update rewrites it)", path, len(g), len(w))
 	}
 }
 

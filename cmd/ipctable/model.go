@@ -70,7 +70,7 @@ type Table struct {
 	Sizes    []int         `json:"sizes"`
 	Machine  []ConfigValue `json:"machine"`
 	Seed     string        `json:"seed_machine"`
-	Groups   []group       `json:"-"`
+	Groups   []group       `json:"rows"`
 	Cells    []Cell        `json:"cells"`
 	Floors   []FloorCell   `json:"floors"`
 	Notes    []string      `json:"notes"`

@@ -44,9 +44,9 @@ type Run struct {
 // A ConfigValue is a file configuration key with the distinct values seen,
 // in input order, and the line of each value's first appearance.
 type ConfigValue struct {
-	Key    string
-	Values []string
-	Lines  []int
+	Key    string   `json:"key"`
+	Values []string `json:"values"`
+	Lines  []int    `json:"-"`
 }
 
 // config returns the values of key, or nil.

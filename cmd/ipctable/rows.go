@@ -53,9 +53,10 @@ func family(transport string) string {
 // A group is one seed row, or the other rows, with the transports of the
 // run that measure it.
 type group struct {
-	Row        string
-	Seed       *seedRow // nil for the other rows
-	Transports []string
+	Row        string   `json:"row"`
+	Seed       *seedRow `json:"-"` // nil for the other rows
+	Transports []string `json:"transports"`
+	Note       string   `json:"note,omitempty"`
 }
 
 // groups sorts transports into the seed's rows, in the seed's order, and
@@ -66,7 +67,7 @@ func groups(transports []string) []group {
 	placed := map[string]bool{}
 	for i := range seedRows {
 		sr := &seedRows[i]
-		g := group{Row: sr.Name, Seed: sr}
+		g := group{Row: sr.Name, Seed: sr, Note: sr.Note, Transports: []string{}}
 		for _, fam := range sr.Families {
 			for _, tr := range transports {
 				if family(tr) == fam && !placed[tr] {
@@ -77,7 +78,7 @@ func groups(transports []string) []group {
 		}
 		out = append(out, g)
 	}
-	rest := group{Row: otherRows}
+	rest := group{Row: otherRows, Transports: []string{}}
 	for _, tr := range transports {
 		if !placed[tr] {
 			rest.Transports = append(rest.Transports, tr)
