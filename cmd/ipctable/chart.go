@@ -69,12 +69,12 @@ func (t *Table) panel(place string, trs []string) (*plot.Plot, error) {
 		var errs plotter.YErrors
 		for x, tr := range trs {
 			c, ok := t.cell(place, tr, size)
-			if !ok || c.Rate == nil {
+			if !ok || c.Rate == nil || !drawable(c.Rate.Median) {
 				continue
 			}
 			xc := float64(x) - 0.4 + width*(float64(i)+0.5)
 			b.Bars = append(b.Bars, bar{X: xc, Y: c.Rate.Median})
-			if c.Rate.Bounded {
+			if c.Rate.Bounded && drawable(c.Rate.Lo) && drawable(c.Rate.Hi) {
 				whiskers = append(whiskers, plotter.XY{X: xc, Y: c.Rate.Median})
 				errs = append(errs, struct{ Low, High float64 }{c.Rate.Median - c.Rate.Lo, c.Rate.Hi - c.Rate.Median})
 			}
@@ -94,8 +94,18 @@ func (t *Table) panel(place string, trs []string) (*plot.Plot, error) {
 		}
 	}
 	p.X.Min, p.X.Max = -0.6, float64(len(trs))-0.4
+	if p.Y.Min > p.Y.Max || !drawable(p.Y.Min) || !drawable(p.Y.Max) {
+		// Nothing measured here: an empty panel on a valid scale.
+		p.Y.Min, p.Y.Max = 1, 10
+	}
 	return p, nil
 }
+
+// The chart's scale: bars outside it would leave the log axis nothing to
+// draw or loop over hundreds of decades. Real rates lie well inside.
+const chartMin, chartMax = 1e-3, 1e15
+
+func drawable(v float64) bool { return v >= chartMin && v <= chartMax }
 
 // errorPoints pairs the whiskers' centres with their extents.
 type errorPoints struct {
@@ -131,7 +141,7 @@ func (b *logBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	for _, bar := range b.Bars {
 		xmin, xmax = min(xmin, bar.X), max(xmax, bar.X)
 		// Headroom above for the legend.
-		ymin, ymax = min(ymin, bar.Y/3), max(ymax, bar.Y*4)
+		ymin, ymax = min(ymin, max(bar.Y/3, chartMin)), max(ymax, min(bar.Y*4, chartMax))
 	}
 	return xmin, xmax, ymin, ymax
 }

@@ -84,3 +84,15 @@ func TestChart(t *testing.T) {
 		}
 	})
 }
+
+func TestChartOfExtremeRates(t *testing.T) {
+	// A log axis has no place for zero, and LogTicks panics on it.
+	for _, v := range []string{"1e308", "5e-324", "1e-300"} {
+		t.Run(v, func(t *testing.T) {
+			in := "Unit msg/s better=higher\nBenchmarkTable/mech=a/place=s/size=1 1 " + v + " msg/s\n"
+			if _, errOut, code := runTool(t, in, "-format", "svg"); code != 0 {
+				t.Errorf("exit %d: %s", code, errOut)
+			}
+		})
+	}
+}

@@ -371,3 +371,26 @@ func deltaRow(t *testing.T, out, prefix string) []string {
 	t.Fatalf("no row %q in:\n%s", prefix, out)
 	return nil
 }
+
+func TestOutDirHoldsEveryFormat(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	out, errOut, code := runTool(t, "", "-out", dir, "testdata/run.txt")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, ext := range []string{"md", "csv", "json", "svg"} {
+		t.Run(ext, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, "table."+ext))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _, _ := runTool(t, "", "-format", ext, "testdata/run.txt")
+			if string(data) != want {
+				t.Errorf("table.%s differs from -format %s", ext, ext)
+			}
+		})
+	}
+	if md, _ := os.ReadFile(filepath.Join(dir, "table.md")); string(md) != out {
+		t.Errorf("stdout is not table.md")
+	}
+}

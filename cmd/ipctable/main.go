@@ -6,20 +6,23 @@
 //
 // Usage:
 //
-//	ipctable [-format md|csv|json|svg] [-place same,split] file
+//	ipctable [-format md|csv|json|svg] [-place same,split] [-out dir] file
 //	ipctable [-place same,split] old new
 //
 // One input prints the table ("-" reads standard input); two print the
 // deltas from the first to the second with their p-values, as benchstat
-// does. Bad input is an error naming the file and line.
+// does. With -out, the table is also written into dir in all four
+// formats. Bad input is an error naming the file and line.
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -33,6 +36,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ipctable", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "md", "output `format`: md, csv, json or svg")
+	outDir := fs.String("out", "", "also write table.md, table.csv, table.json and table.svg into `dir`")
 	places := fs.String("place", "", "comma-separated `placements` to show, in this order (default: all in the input)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: ipctable [flags] file\n       ipctable [flags] old new\n\nReads go test -bench output of BenchmarkTable, BenchmarkFloor and BenchmarkLatency\nand prints the IPC table, or the deltas between two inputs.\n\n")
@@ -43,7 +47,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else if err != nil {
 		return 2
 	}
-	if !slices.Contains([]string{"md", "csv", "json", "svg"}, *format) {
+	if writers[*format] == nil {
 		fmt.Fprintf(stderr, "ipctable: -format must be md, csv, json or svg, not %q\n", *format)
 		return 2
 	}
@@ -88,12 +92,37 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipctable: %s: no transport results at place %s\n", runs[0].Name, strings.Join(sel, ","))
 		return 1
 	}
-	write := map[string]func(io.Writer, *Table) error{"md": WriteMarkdown, "csv": WriteCSV, "json": WriteJSON, "svg": WriteSVG}[*format]
-	if err := write(stdout, t); err != nil {
+	if *outDir != "" {
+		if err := writeAll(*outDir, t); err != nil {
+			fmt.Fprintln(stderr, "ipctable:", err)
+			return 1
+		}
+	}
+	if err := writers[*format](stdout, t); err != nil {
 		fmt.Fprintln(stderr, "ipctable:", err)
 		return 1
 	}
 	return 0
+}
+
+// writers are the formats by -format name.
+var writers = map[string]func(io.Writer, *Table) error{"md": WriteMarkdown, "csv": WriteCSV, "json": WriteJSON, "svg": WriteSVG}
+
+// writeAll writes the table in every format into dir.
+func writeAll(dir string, t *Table) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, ext := range []string{"md", "csv", "json", "svg"} {
+		var b bytes.Buffer
+		if err := writers[ext](&b, t); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "table."+ext), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readFile reads and parses one input; "-" is standard input.
