@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -27,6 +28,9 @@ func WriteSVG(w io.Writer, t *Table) error {
 	var trs []string
 	for _, g := range t.Groups {
 		trs = append(trs, g.Transports...)
+	}
+	if len(trs) == 0 {
+		return errors.New("no transport to draw")
 	}
 	var plots [][]*plot.Plot
 	for _, place := range t.Places {

@@ -33,7 +33,7 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
-		if len(run.Rates) == 0 {
+		if len(run.transports()) == 0 {
 			t.Fatal("Read accepted an input without msg/s results")
 		}
 		tab := build(run, seed, run.placements())

@@ -74,12 +74,13 @@ type Table struct {
 	Cells    []Cell        `json:"cells"`
 	Floors   []FloorCell   `json:"floors"`
 	Notes    []string      `json:"notes"`
-	Warnings []string      `json:"warnings,omitempty"`
+	index    map[cellID]int
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // build computes the table of run at the given placements.
 func build(run *Run, seed *seedTable, places []string) *Table {
-	t := &Table{Places: places, Sizes: run.sizes(), Machine: run.Config, Warnings: run.Warnings}
+	t := &Table{Places: places, Sizes: run.sizes(), Machine: run.Config, Warnings: run.Warnings, index: map[cellID]int{}}
 	if seed != nil {
 		t.Seed = seed.Machine
 	}
@@ -122,7 +123,12 @@ func build(run *Run, seed *seedTable, places []string) *Table {
 							c.Latency[u] = summarize(xs).Median
 						}
 					}
-					t.Cells = append(t.Cells, c)
+					// Only what was measured: the product of every placement,
+					// transport and size can be far larger than the input.
+					if c.Measured || c.Latency != nil {
+						t.index[cellID{p, tr, size}] = len(t.Cells)
+						t.Cells = append(t.Cells, c)
+					}
 				}
 			}
 		}
@@ -131,14 +137,19 @@ func build(run *Run, seed *seedTable, places []string) *Table {
 	return t
 }
 
+// cellID locates a cell in Table.Cells.
+type cellID struct {
+	place, transport string
+	size             int
+}
+
 // cell finds the cell of transport at place and size.
 func (t *Table) cell(place, transport string, size int) (Cell, bool) {
-	for _, c := range t.Cells {
-		if c.Place == place && c.Transport == transport && c.Size == size {
-			return c, true
-		}
+	i, ok := t.index[cellID{place, transport, size}]
+	if !ok {
+		return Cell{}, false
 	}
-	return Cell{}, false
+	return t.Cells[i], true
 }
 
 // floorOrder lists the well-known floors from the one closest to the

@@ -183,7 +183,7 @@ func Read(name string, data []byte) (*Run, error) {
 	lines := bytes.Count(data, []byte("\n")) + 1
 	switch {
 	case firstRate == 0 && len(problems) == 0:
-		bad(lines, "no %s results of BenchmarkTable or BenchmarkFloor in %d lines", rateUnit, lines)
+		bad(lines, "no %s results of BenchmarkTable in %d lines", rateUnit, lines)
 	case firstRate > 0 && !hasRateMeta:
 		bad(firstRate, "unit %s has no metadata: want a line \"Unit %s better=higher\" before the results", rateUnit, rateUnit)
 	}
@@ -195,7 +195,7 @@ func Read(name string, data []byte) (*Run, error) {
 }
 
 // add files one result's samples; it reports whether the result carried
-// a msg/s sample.
+// a transport's msg/s sample.
 func (r *Run) add(res *benchfmt.Result) (bool, error) {
 	k := projection.Project(res)
 	bench := k.Get(fieldBench)
@@ -250,7 +250,8 @@ func (r *Run) add(res *benchfmt.Result) (bool, error) {
 		return false, fmt.Errorf("%s of %v is not a rate", rateUnit, v)
 	}
 	r.Rates[id] = append(r.Rates[id], v)
-	return true, nil
+	// Floors alone make no table.
+	return !id.Floor, nil
 }
 
 // shownConfig reports whether a file configuration key belongs in the
