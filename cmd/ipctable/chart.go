@@ -40,7 +40,8 @@ func WriteSVG(w io.Writer, t *Table) error {
 		}
 		plots = append(plots, []*plot.Plot{p})
 	}
-	width := vg.Length(len(trs))*0.55*vg.Inch + 1.5*vg.Inch
+	// Wide enough for the title when there are few transports.
+	width := max(vg.Length(len(trs))*0.55*vg.Inch+1.5*vg.Inch, 6*vg.Inch)
 	height := vg.Length(len(plots)) * 4 * vg.Inch
 	c := vgsvg.New(width, height)
 	dc := draw.New(c)
