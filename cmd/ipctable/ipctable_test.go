@@ -350,7 +350,7 @@ func TestFlags(t *testing.T) {
 	if _, errOut, code := runTool(t, "", "-h"); code != 0 || !strings.Contains(errOut, "usage: ipctable") {
 		t.Errorf("-h: exit %d, stderr:\n%s", code, errOut)
 	}
-	for _, args := range [][]string{{"-format", "html"}, {"-nosuch"}, {"a", "b", "c"}} {
+	for _, args := range [][]string{{"-format", "html"}, {"-nosuch"}, {"a", "b", "c"}, {"-format", "csv", "a", "b"}} {
 		if _, _, code := runTool(t, "", args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}

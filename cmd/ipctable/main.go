@@ -59,6 +59,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ipctable: want one input, or two to compare")
 		return 2
 	}
+	if len(files) == 2 && *format != "md" {
+		fmt.Fprintln(stderr, "ipctable: a comparison of two inputs is printed as markdown only")
+		return 2
+	}
 	var runs []*Run
 	for _, f := range files {
 		r, err := readFile(f, stdin)
