@@ -1,77 +1,156 @@
-// Command ipctable turns Go benchmark output from the IPC suite into the
-// classic throughput table: one row per mechanism, one column per message
-// size, each cell the median msg/s with its spread and its ratio to the
-// futex floor.
+// Command ipctable turns the output of the suite's table, floor and
+// latency benchmarks into the seed's table: its nine rows in its order,
+// each naming the transports that measure it, then every other row; per
+// cell the median msg/s with its 95% confidence interval, p50 and p99
+// latency, the ratio to the row's floor and to the seed's figure.
 //
 // Usage:
 //
-//	ipctable [-format md|text] [-metric msg/s] [-place same,split] [file ...]
+//	ipctable [-format md|csv|json|svg] [-place same,split] [-out dir] file
+//	ipctable [-place same,split] old new
 //
-// With no files, ipctable reads standard input; "-" also names it.
-// Malformed lines are reported on standard error and skipped.
+// One input prints the table ("-" reads standard input); two print the
+// deltas from the first to the second with their p-values, as benchstat
+// does. With -out, the table is also written into dir in all four
+// formats. Bad input is an error naming the file and line.
 package main
 
 import (
+	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
-
-	"golang.org/x/perf/benchfmt"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// run is main with its environment passed in, so tests can drive it.
+// run is main with its environment passed in, so that tests drive it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ipctable", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "md", "output `format`: md or text")
-	metric := fs.String("metric", "msg/s", "`unit` to tabulate, e.g. msg/s, B/s or sec/op")
-	places := fs.String("place", "same,split", "comma-separated `placements` to show, in this order")
+	format := fs.String("format", "md", "output `format`: md, csv, json or svg")
+	outDir := fs.String("out", "", "also write table.md, table.csv, table.json and table.svg into `dir`")
+	places := fs.String("place", "", "comma-separated `placements` to show, in this order (default: all in the input)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: ipctable [flags] [file ...]\n\nReads go test -bench output (stdin when no files) and prints an IPC throughput table.\n\n")
+		fmt.Fprintf(stderr, "usage: ipctable [flags] file\n       ipctable [flags] old new\n\nReads go test -bench output of BenchmarkTable, BenchmarkFloor and BenchmarkLatency\nand prints the IPC table, or the deltas between two inputs.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err == flag.ErrHelp {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return 0
 	} else if err != nil {
 		return 2
 	}
-	if *format != "md" && *format != "text" {
-		fmt.Fprintf(stderr, "ipctable: -format must be md or text, not %q\n", *format)
+	if writers[*format] == nil {
+		fmt.Fprintf(stderr, "ipctable: -format must be md, csv, json or svg, not %q\n", *format)
 		return 2
 	}
-	var sel []string
-	for _, p := range strings.Split(*places, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			sel = append(sel, p)
+	files := fs.Args()
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	if len(files) > 2 {
+		fmt.Fprintln(stderr, "ipctable: want one input, or two to compare")
+		return 2
+	}
+	if len(files) == 2 && *format != "md" {
+		fmt.Fprintln(stderr, "ipctable: a comparison of two inputs is printed as markdown only")
+		return 2
+	}
+	var runs []*Run
+	for _, f := range files {
+		r, err := readFile(f, stdin)
+		if err != nil {
+			fmt.Fprintln(stderr, "ipctable:", strings.ReplaceAll(err.Error(), "\n", "\nipctable: "))
+			return 1
 		}
+		for _, w := range r.Warnings {
+			fmt.Fprintln(stderr, "ipctable: warning:", w)
+		}
+		runs = append(runs, r)
 	}
+	sel := splitList(*places)
 	if len(sel) == 0 {
-		fmt.Fprintln(stderr, "ipctable: -place selects no placement")
-		return 2
+		sel = runs[0].placements()
 	}
-
-	// benchfmt.Files would read os.Stdin itself; going through a Reader
-	// for the no-argument case keeps stdin injectable in tests.
-	var sc scanner
-	if fs.NArg() == 0 {
-		sc = benchfmt.NewReader(stdin, "<stdin>")
-	} else {
-		sc = &benchfmt.Files{Paths: fs.Args(), AllowStdin: true}
+	if len(runs) == 2 {
+		if err := WriteComparison(stdout, stderr, runs[0], runs[1], sel); err != nil {
+			fmt.Fprintln(stderr, "ipctable:", err)
+			return 1
+		}
+		return 0
 	}
-	d, err := Read(sc, *metric, stderr)
+	seed, err := loadSeed("testdata/seed.txt", seedText)
 	if err != nil {
 		fmt.Fprintln(stderr, "ipctable:", err)
 		return 1
 	}
-	if err := Render(stdout, d, Options{Format: *format, Places: sel}); err != nil {
+	t := build(runs[0], seed, sel)
+	if !slices.ContainsFunc(t.Cells, func(c Cell) bool { return c.Measured }) {
+		fmt.Fprintf(stderr, "ipctable: %s: no transport results at place %s\n", runs[0].Name, strings.Join(sel, ","))
+		return 1
+	}
+	if *outDir != "" {
+		if err := writeAll(*outDir, t); err != nil {
+			fmt.Fprintln(stderr, "ipctable:", err)
+			return 1
+		}
+	}
+	if err := writers[*format](stdout, t); err != nil {
 		fmt.Fprintln(stderr, "ipctable:", err)
 		return 1
 	}
 	return 0
+}
+
+// writers are the formats by -format name.
+var writers = map[string]func(io.Writer, *Table) error{"md": WriteMarkdown, "csv": WriteCSV, "json": WriteJSON, "svg": WriteSVG}
+
+// writeAll writes the table in every format into dir.
+func writeAll(dir string, t *Table) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, ext := range []string{"md", "csv", "json", "svg"} {
+		var b bytes.Buffer
+		if err := writers[ext](&b, t); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "table."+ext), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readFile reads and parses one input; "-" is standard input.
+func readFile(name string, stdin io.Reader) (*Run, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(stdin)
+		name = "<stdin>"
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Read(name, data)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

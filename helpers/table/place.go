@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -51,8 +52,9 @@ func init() { proc.BeforeTests(printBenchConfig) }
 
 // printBenchConfig prints, before benchmarks run, the configuration lines
 // that make a result readable later: the unit direction for benchstat, the
-// kernel, the placements, and a cache-line probe, since the host may place
-// the two vCPUs near or far apart from one run to the next.
+// kernel, the Go version, the spinning transports, the placements, and a
+// cache-line probe, since the host may place the two vCPUs near or far
+// apart from one run to the next.
 func printBenchConfig() {
 	if !flag.Parsed() {
 		flag.Parse()
@@ -63,6 +65,16 @@ func printBenchConfig() {
 	fmt.Println("Unit msg/s better=higher")
 	fmt.Println("Unit cpu-ns/op better=lower")
 	fmt.Printf("kernel: %s\n", sys.KernelRelease())
+	fmt.Printf("go: %s\n", runtime.Version())
+	// Readers pick each row's floor from this: spinning rows are bound
+	// by the cache line, the others by the futex wakeup.
+	var spinning []string
+	for _, tr := range Transports() {
+		if tr.Spins {
+			spinning = append(spinning, tr.Name)
+		}
+	}
+	fmt.Printf("spinning: %s\n", strings.Join(spinning, " "))
 	for _, p := range Placements() {
 		fmt.Printf("place-%s: test on cpu %d, peer on cpu %d\n", p.Name, p.Self, p.Peer)
 	}
