@@ -1,19 +1,14 @@
 package helpers_test
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A C peer dies with the thread that started it (Pdeathsig is tied to the
@@ -26,7 +21,7 @@ import (
 func TestCPeerOutlivesTheThreadThatStartedIt(t *testing.T) {
 	prog := proc.BuildC(t, proc.Dir(t), filepath.Join("testdata", "echo.c"))
 	var p *proc.CPeer
-	requireThreadGone(t, onEndingThread(t, func() { p = proc.StartC(t, prog) }))
+	proc.RequireThreadEnds(t, os.Getpid(), onEndingThread(t, func() { p = proc.StartC(t, prog) }))
 	if p == nil {
 		t.FailNow() // StartC said why
 	}
@@ -59,22 +54,5 @@ func onEndingThread(t *testing.T, f func()) (tid int) {
 		if tid := <-ran; tid != 0 {
 			return tid
 		}
-	}
-}
-
-// requireThreadGone waits, up to WakeBound, until thread tid of this
-// process has ended.
-func requireThreadGone(t *testing.T, tid int) {
-	t.Helper()
-	path := "/proc/self/task/" + strconv.Itoa(tid)
-	limit := sys.WakeLimit(t)
-	for {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return
-		}
-		if time.Now().After(limit) {
-			t.Fatalf("thread %d still exists %v after its goroutine ended locked", tid, sys.WakeBound())
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
