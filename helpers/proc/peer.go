@@ -2,7 +2,9 @@ package proc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -436,4 +438,21 @@ func (p *Peer) Thread(t testing.TB) int {
 		t.Fatalf("peer %s said %q, want its thread id", p.Role, line)
 	}
 	return tid
+}
+
+// RequireThreadEnds waits, within WakeBound, for thread tid of process pid
+// to be gone from /proc, failing the test if it is not.
+func RequireThreadEnds(t testing.TB, pid, tid int) {
+	t.Helper()
+	path := "/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid)
+	limit := sys.WakeLimit(t)
+	for {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+		if time.Now().After(limit) {
+			t.Fatalf("thread %d of process %d still exists %v after it should have ended", tid, pid, sys.WakeBound())
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

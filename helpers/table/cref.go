@@ -1,20 +1,13 @@
 package table
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
 // A CProgram is a C reference program: a ping-pong written in plain C,
@@ -31,7 +24,7 @@ import (
 // CPU being the CPU time both processes spent in the timed rounds.
 type CProgram struct {
 	Name    string // row name, e.g. "pipe"
-	Path    string // the compiled program (BuildC)
+	Path    string // the compiled program (proc.BuildC)
 	MaxSize int    // largest message
 	// Spins marks a program whose two processes busy-wait: it runs only
 	// on separate CPUs, as Transport.Spins.
@@ -57,7 +50,7 @@ type CProgram struct {
 //     as the unix-stream row.
 func CReferences(t testing.TB, srcDir, dir string) []CProgram {
 	t.Helper()
-	build := func(src string) string { return BuildC(t, dir, filepath.Join(srcDir, src)) }
+	build := func(src string) string { return proc.BuildC(t, dir, filepath.Join(srcDir, src)) }
 	ring, flag, mq, pipe := build("ring.c"), build("flag.c"), build("mq.c"), build("pipe.c")
 	tcp, unixStream := build("tcp.c"), build("unix.c")
 	return []CProgram{
@@ -72,23 +65,6 @@ func CReferences(t testing.TB, srcDir, dir string) []CProgram {
 		{Name: "tcp", Path: tcp, MaxSize: 1 << 16},
 		{Name: "unix-stream", Path: unixStream, MaxSize: 1 << 16},
 	}
-}
-
-// BuildC compiles the C source src (with the headers beside it) with the
-// system's cc at -O2 into dir and returns the program's path. It skips
-// the test or benchmark, saying why, when no C compiler is installed.
-func BuildC(t testing.TB, dir, src string) string {
-	t.Helper()
-	cc, err := exec.LookPath("cc")
-	if err != nil {
-		t.Skipf("no C compiler to build %s: %v", filepath.Base(src), err)
-	}
-	out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(src), ".c"))
-	cmd := exec.Command(cc, "-O2", "-Wall", "-o", out, src, "-lrt")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, msg)
-	}
-	return out
 }
 
 // cRun is what a C program reported of its timed rounds.
@@ -140,33 +116,15 @@ func cArgs(t testing.TB, prog CProgram, rounds int, place Placement, size int) [
 	return args
 }
 
-// cCommand prepares a run of the program. Its parent process dies with
-// the thread that starts it (Pdeathsig), and its child with it: that
-// thread must stay locked until the program has been reaped.
-func cCommand(ctx context.Context, prog CProgram, args []string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, prog.Path, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = time.Second
-	return cmd
-}
-
 // runC runs the program to its end, within the test's deadline, and
 // parses its line.
 func runC(t testing.TB, prog CProgram, args []string) cRun {
 	t.Helper()
-	ctx, cancel := context.WithDeadline(context.Background(), sys.Deadline(t))
-	defer cancel()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var stdout, stderr bytes.Buffer
-	cmd := cCommand(ctx, prog, args)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", prog.Name, strings.Join(args, " "), err, stderr.String())
-	}
+	p := proc.StartC(t, prog.Path, args...)
+	line := p.Next(t)
+	p.RequireExit(t, 0)
 	var run cRun
 	var ns, cpu int64
-	line := strings.TrimSpace(stdout.String())
 	if _, err := fmt.Sscanf(line, "rounds=%d ns=%d cpu-ns=%d", &run.Rounds, &ns, &cpu); err != nil {
 		t.Fatalf("%s printed %q: %v", prog.Name, line, err)
 	}

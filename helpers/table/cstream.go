@@ -3,6 +3,8 @@ package table
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/ipcsuite/ipcsuite/helpers/proc"
 )
 
 // cStreamMax is the largest message of testdata/cref/stream.c.
@@ -19,7 +21,7 @@ type cStream struct {
 
 func (c *cStream) build(b *testing.B) CProgram {
 	if c.prog.Path == "" {
-		c.prog = CProgram{Name: "c-shmring", Path: BuildC(b, c.dir, c.src), MaxSize: cStreamMax, Spins: true}
+		c.prog = CProgram{Name: "c-shmring", Path: proc.BuildC(b, c.dir, c.src), MaxSize: cStreamMax, Spins: true}
 	}
 	return c.prog
 }

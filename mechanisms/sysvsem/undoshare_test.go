@@ -1,15 +1,10 @@
 package sysvsem
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
-	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"github.com/ipcsuite/ipcsuite/helpers/sysv"
 )
 
@@ -24,28 +19,11 @@ func TestUndoIsSharedByTheThreadsOfAProcess(t *testing.T) {
 	peer.Start(t, "undo-thread %d %s", id, spec(undo(v(0))))
 	tid := peer.Thread(t)
 	peer.Expect(t, "ok")
-	requireThreadEnds(t, peer.Pid, tid)
+	proc.RequireThreadEnds(t, peer.Pid, tid)
 	requireVal(t, id, 0, 1, "after the thread that made the SEM_UNDO operation ended")
 	peer.Send(t, "exit")
 	peer.RequireExit(t, 0)
 	requireVal(t, id, 0, 0, "after the process ended")
-}
-
-// requireThreadEnds waits, within WakeBound, for thread tid of process pid
-// to be gone from /proc.
-func requireThreadEnds(t *testing.T, pid, tid int) {
-	t.Helper()
-	path := "/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid)
-	limit := sys.WakeLimit(t)
-	for {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return
-		}
-		if time.Now().After(limit) {
-			t.Fatalf("thread %d of peer %d still exists %v after its goroutine ended locked", tid, pid, sys.WakeBound())
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // A child made by fork(2) starts with no SEM_UNDO adjustments (man 2
