@@ -72,6 +72,11 @@ func TestRemovalWakesWaitersInOtherProcessesWithEIDRM(t *testing.T) {
 	zeroer := spawnSem(t, proc.PeerSpec{})
 	zeroer.Start(t, "op %d %s", id, spec(zero(1)))
 	zeroer.requireBlocked(t, "wait for zero on value 1")
+	// Silence does not show that a peer has reached semop: one that gets
+	// there after the removal sees EINVAL. The set's own counts of its
+	// sleepers do.
+	awaitCount(t, "GETNCNT of semaphore 0", func() int { return ncnt(t, id, 0) }, 1)
+	awaitCount(t, "GETZCNT of semaphore 1", func() int { return zcnt(t, id, 1) }, 1)
 
 	if err := Remove(id); err != nil {
 		t.Fatalf("IPC_RMID: %s", sys.ErrnoName(err))

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -149,4 +150,21 @@ func stat(t *testing.T, id int) SemidDS {
 		t.Fatalf("semctl(%d, IPC_STAT): %s", id, sys.ErrnoName(err))
 	}
 	return ds
+}
+
+// awaitCount waits, until the wake-up limit, for count (a semaphore's
+// count of the processes sleeping on it) to reach want.
+func awaitCount(t *testing.T, what string, count func() int, want int) {
+	t.Helper()
+	limit := sys.WakeLimit(t)
+	for {
+		n := count()
+		if n == want {
+			return
+		}
+		if time.Now().After(limit) {
+			t.Fatalf("%s = %d after %v, want %d", what, n, sys.WakeBound(), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
