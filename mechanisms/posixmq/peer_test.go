@@ -3,14 +3,11 @@ package posixmq
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -115,63 +112,18 @@ func setEffective(c int, on bool) error {
 // instead of merging into one.
 const notifySignal = unix.Signal(40)
 
-// envSigBlocked marks a notified peer that runs with notifySignal blocked.
-const envSigBlocked = "IPCSUITE_MQ_NOTIFY_BLOCKED"
-
 // sigfd is the notified peer's signalfd for notifySignal (-1 elsewhere).
 var sigfd = -1
 
 // notifiedRole is the "mq" role in a process where every thread blocks
-// notifySignal, so that the signal mq_notify sends to the process stays
-// pending, with the kernel's siginfo, for the role's signalfd to read. The
-// Go runtime would otherwise take it on any thread that does not block it.
-// Blocking it on one thread is not enough, so the role blocks it on a
-// locked thread and executes itself again from there: execve keeps the
-// thread's signal mask, and the new runtime gives that mask to every thread
-// it makes. Registering must come after the exec, since the kernel sends
+// notifySignal (proc.BlockEverywhere), so that the signal mq_notify sends
+// to the process stays pending, with the kernel's siginfo, for the role's
+// signalfd to read. Registering must come after, since the kernel sends
 // nothing to a process that has executed a program since it registered.
 func notifiedRole(args []string) int {
-	if os.Getenv(envSigBlocked) == "" {
-		runtime.LockOSThread()
-		var set unix.Sigset_t
-		addSignal(&set, notifySignal)
-		proc.Check(unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil), "block the notification signal")
-		exe, err := os.Executable()
-		proc.Check(err, "find the executable")
-		proc.Check(syscall.Exec(exe, os.Args, append(os.Environ(), envSigBlocked+"=1")), "execve")
-	}
-	requireBlockedEverywhere(notifySignal)
-	var set unix.Sigset_t
-	addSignal(&set, notifySignal)
-	fd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC|unix.SFD_NONBLOCK)
-	proc.Check(err, "signalfd")
-	sigfd = fd
+	proc.BlockEverywhere(notifySignal)
+	sigfd = proc.SignalFD(notifySignal)
 	return mqRole(args)
-}
-
-func addSignal(set *unix.Sigset_t, sig unix.Signal) {
-	set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
-}
-
-// requireBlockedEverywhere ends the peer unless every thread of it blocks
-// sig (the SigBlk line of each thread's status).
-func requireBlockedEverywhere(sig unix.Signal) {
-	files, err := filepath.Glob("/proc/self/task/*/status")
-	if err != nil || len(files) == 0 {
-		proc.Fatalf("no thread status to check the signal mask in: %v", err)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		proc.Check(err, "read "+f)
-		for _, line := range strings.Split(string(data), "\n") {
-			if hex, ok := strings.CutPrefix(line, "SigBlk:"); ok {
-				mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
-				if err != nil || mask&(1<<(sig-1)) == 0 {
-					proc.Fatalf("%s: SigBlk %s lacks signal %d", f, strings.TrimSpace(hex), sig)
-				}
-			}
-		}
-	}
 }
 
 // awaitSignal reads the next signal from sigfd within d and renders it as
@@ -180,16 +132,9 @@ func awaitSignal(d time.Duration) string {
 	if sigfd < 0 {
 		proc.Fatalf("no signalfd: only the mq-notified role reads signals")
 	}
-	rev, err := sys.Revents(sigfd, unix.POLLIN, int(d/time.Millisecond))
-	proc.Check(err, "poll signalfd")
-	if rev == 0 {
+	si, ok := proc.AwaitSignal(sigfd, d)
+	if !ok {
 		return "none"
-	}
-	var si unix.SignalfdSiginfo
-	n, err := unix.Read(sigfd, unsafe.Slice((*byte)(unsafe.Pointer(&si)), unsafe.Sizeof(si)))
-	proc.Check(err, "read signalfd")
-	if n != int(unsafe.Sizeof(si)) {
-		proc.Fatalf("signalfd read %d bytes, want %d", n, unsafe.Sizeof(si))
 	}
 	return fmt.Sprintf("signo %d code %d pid %d uid %d int %d ptr %#x", si.Signo, si.Code, si.Pid, si.Uid, si.Int, si.Ptr)
 }
