@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -268,4 +269,57 @@ func setPipeSizeRole(args []string) int {
 	proc.Check(err, "size")
 	proc.Tell(proc.Value(unix.FcntlInt(uintptr(proc.PeerFD(0)), unix.F_SETPIPE_SZ, size)))
 	return 0
+}
+
+func init() { proc.Register("sigio-owner", sigioOwnerRole) }
+
+// sigioOwnerRole holds the read end PeerFD(0) with O_ASYNC and itself as
+// its owner (F_SETOWN), in a process that blocks the signal on every
+// thread (proc.BlockEverywhere) and reads it from a signalfd. args[0] is
+// the signal F_SETSIG chooses, 0 for the default (SIGIO). Commands, one
+// answer line each:
+//
+//	await   the next signal within WakeBound -> signo N code N fd FD | none
+//	quiet   a signal within BlockBound       -> the same
+//
+// where FD is "own" when si_fd is the O_ASYNC end, and the number
+// otherwise.
+func sigioOwnerRole(args []string) int {
+	setsig, err := strconv.Atoi(args[0])
+	proc.Check(err, "signal number")
+	sig := unix.SIGIO
+	if setsig != 0 {
+		sig = unix.Signal(setsig)
+	}
+	proc.BlockEverywhere(sig)
+	sigfd := proc.SignalFD(sig)
+	fd := proc.PeerFD(0)
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETOWN, os.Getpid())
+	proc.Check(err, "F_SETOWN")
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETSIG, setsig)
+	proc.Check(err, "F_SETSIG")
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, unix.O_ASYNC|unix.O_NONBLOCK)
+	proc.Check(err, "F_SETFL O_ASYNC")
+	proc.Tell("ready")
+	for {
+		cmd := proc.AwaitCommand()
+		wait := map[string]func() time.Duration{"await": sys.WakeBound, "quiet": sys.BlockBound}[cmd[0]]
+		switch {
+		case wait != nil && len(cmd) == 1:
+			si, ok := proc.AwaitSignal(sigfd, wait())
+			if !ok {
+				proc.Tell("none")
+				continue
+			}
+			sifd := strconv.Itoa(int(si.Fd))
+			if int(si.Fd) == fd {
+				sifd = "own"
+			}
+			proc.Tell(fmt.Sprintf("signo %d code %d fd %s", si.Signo, si.Code, sifd))
+		case cmd[0] == "exit" && len(cmd) == 1:
+			return 0
+		default:
+			proc.Fatalf("sigio-owner: unknown command %q", strings.Join(cmd, " "))
+		}
+	}
 }
