@@ -323,3 +323,44 @@ func sigioOwnerRole(args []string) int {
 		}
 	}
 }
+
+func init() { proc.Register("pipe-hog", pipeHogRole) }
+
+// pipeHogRole makes pipes, keeping them all, at most args[0] of them,
+// until one comes out smaller than the first, or, with args[1] "on",
+// until pipe2 fails. It tells
+//
+//	shrunk N SIZE grow ERRNO   the Nth pipe (from 1) got SIZE bytes, and
+//	                           F_SETPIPE_SZ back to the first one's size
+//	                           then answered ERRNO (or ok)
+//	none of N shrunk           all N got the first one's size
+//	pipe2 N ERRNO after M shrunk
+//	                           the Nth pipe2 failed, M pipes having come
+//	                           out smaller than the first
+func pipeHogRole(args []string) int {
+	most, err := strconv.Atoi(args[0])
+	proc.Check(err, "pipe count")
+	goOn := len(args) > 1 && args[1] == "on"
+	first, shrunk := 0, 0
+	for i := 1; i <= most; i++ {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			proc.Tell(fmt.Sprintf("pipe2 %d %s after %d shrunk", i, sys.ErrnoName(err), shrunk))
+			return 0
+		}
+		size, err := unix.FcntlInt(uintptr(p[0]), unix.F_GETPIPE_SZ, 0)
+		proc.Check(err, "F_GETPIPE_SZ")
+		if i == 1 {
+			first = size
+		}
+		if size != first && goOn {
+			shrunk++
+		} else if size != first {
+			_, err := unix.FcntlInt(uintptr(p[0]), unix.F_SETPIPE_SZ, first)
+			proc.Tell(fmt.Sprintf("shrunk %d %d grow %s", i, size, proc.Answer(err)))
+			return 0
+		}
+	}
+	proc.Tell(fmt.Sprintf("none of %d shrunk", most))
+	return 0
+}
