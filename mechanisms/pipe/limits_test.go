@@ -5,10 +5,11 @@ package pipe
 // minimum size, past the hard one none.
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -21,13 +22,12 @@ import (
 // readSysctl reads a number from /proc/sys, skipping when it is not there.
 func readSysctl(t *testing.T, name string) int {
 	t.Helper()
-	data, err := os.ReadFile("/proc/sys/" + name)
-	if err != nil {
+	n, err := sys.Sysctl(name)
+	if errors.Is(err, fs.ErrNotExist) {
 		t.Skipf("no /proc/sys/%s: %v", name, err)
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil {
-		t.Fatalf("/proc/sys/%s: %v", name, err)
+		t.Fatal(err)
 	}
 	return n
 }
