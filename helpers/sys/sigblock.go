@@ -90,3 +90,10 @@ func ReadSignal(fd int, d time.Duration) (si unix.SignalfdSiginfo, ok bool, err 
 	}
 	return si, err == nil, err
 }
+
+// Signalfd returns a nonblocking signalfd for sigs, which the process
+// blocks (ExecBlocked), for ReadSignal.
+func Signalfd(sigs ...unix.Signal) (int, error) {
+	set := SignalSet(sigs...)
+	return unix.Signalfd(-1, &set, unix.SFD_CLOEXEC|unix.SFD_NONBLOCK)
+}

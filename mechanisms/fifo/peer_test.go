@@ -25,6 +25,11 @@ import (
 //	write TEXT        one write(2) of TEXT, one word              -> the count written | ERRNO
 //	read N            one read(2) into N bytes, N above 0         -> the text read | EOF | ERRNO
 //	fill COUNT SIZE   COUNT writes of SIZE bytes, all whole       -> ok | write I: its count | write I: ERRNO
+//	mknod PATH MODE DEV  mknod(2), numbers in any base ParseInt reads  -> ok | ERRNO
+//	interrupted PATH FLAGS restart|norestart
+//	                  a blocking open on a locked thread, SIGUSR1's handler
+//	                  with or without SA_RESTART; tells its thread id first
+//	                  (proc.Interrupted)             -> ok | EINTR after SIGUSR1 | ERRNO
 //	ppid              its parent's pid
 //	ids               its uid and gid, space-separated
 //	exit              exit 0 without closing: the kernel closes the fd
@@ -73,6 +78,14 @@ func fifoRole([]string) int {
 				}
 			}
 			proc.Tell(answer)
+		case "mknod":
+			mode, err := strconv.ParseUint(cmd.Arg(2), 0, 32)
+			proc.Check(err, "mknod mode")
+			dev, err := strconv.ParseUint(cmd.Arg(3), 0, 64)
+			proc.Check(err, "mknod dev")
+			proc.Tell(proc.Answer(unix.Mknod(cmd.Arg(1), uint32(mode), int(dev))))
+		case "interrupted":
+			proc.Tell(interruptedOpen(cmd.Arg(1), openFlags(cmd.Arg(2)), cmd.Arg(3)))
 		case "ppid":
 			proc.Tell(strconv.Itoa(os.Getppid()))
 		case "ids":
@@ -83,6 +96,35 @@ func fifoRole([]string) int {
 			proc.Fatalf("unknown command %q", strings.Join(cmd, " "))
 		}
 	}
+}
+
+// interruptedOpen opens path with flags, once, through proc.Interrupted,
+// after setting SIGUSR1's handler as the kernel holds it: the Go runtime
+// installs every handler with SA_RESTART, so "norestart" takes the flag off
+// with a raw rt_sigaction (sys.ClearRestart), and "restart" leaves it. The
+// runtime's handler stays installed either way, so that the signal
+// interrupts the open rather than killing the peer.
+func interruptedOpen(path string, flags int, restart string) string {
+	switch restart {
+	case "restart":
+	case "norestart":
+		if !sys.SigactionKnown {
+			proc.Fatalf("the kernel's struct sigaction is not written for this architecture")
+		}
+		proc.Check(sys.ClearRestart(unix.SIGUSR1), "clear SA_RESTART on SIGUSR1")
+	default:
+		proc.Fatalf("interrupted: want restart or norestart, not %q", restart)
+	}
+	fd := -1
+	answer := proc.Interrupted(func() error {
+		var err error
+		fd, err = unix.Open(path, flags|unix.O_CLOEXEC, 0)
+		return err
+	})
+	if fd >= 0 {
+		unix.Close(fd)
+	}
+	return answer
 }
 
 // openFlags reads "r", "w" or "rw", with ",nb" for O_NONBLOCK.

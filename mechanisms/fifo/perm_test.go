@@ -51,3 +51,40 @@ func TestOtherUserOpenObeysFIFOMode(t *testing.T) {
 		})
 	}
 }
+
+// The permission check comes before the wait for the other end also for a
+// blocking open: a denied open fails at once with EACCES instead of
+// sleeping for a partner. A kernel that waited first would leave the peer
+// silent, and the bound fails it; the 0666 FIFO is the control that the
+// same blocking open with the access granted does wait.
+func TestBlockingOpenChecksPermissionBeforeWaiting(t *testing.T) {
+	cred := sys.OtherUID(t)
+	other := spawnPeer(t, proc.PeerSpec{Credential: cred})
+	for _, c := range []struct {
+		rule  string
+		mode  uint32
+		flags string
+	}{
+		{"a denied open for writing with no reader is EACCES at once", 0o644, "w"},
+		{"a denied open for reading with no writer is EACCES at once", 0o600, "r"},
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			path := newFIFO(t, c.mode)
+			other.Send(t, "try "+path+" "+c.flags)
+			got, ok := other.NextWithin(t, sys.WakeBound())
+			if !ok {
+				t.Fatalf("uid %d's blocking open (%s) of a %#o FIFO with no partner still waits after %v; want EACCES at once", sys.OtherUser, c.flags, c.mode, sys.WakeBound())
+			}
+			if got != "EACCES" {
+				t.Fatalf("uid %d's blocking open (%s) of a %#o FIFO with no partner: %s, want EACCES", sys.OtherUser, c.flags, c.mode, got)
+			}
+		})
+	}
+	t.Run("the granted open waits for a partner", func(t *testing.T) {
+		path := newFIFO(t, 0o666)
+		other.startOpen(t, path, "w")
+		other.RequireSilent(t, "granted blocking open for writing with no reader")
+		mustOpen(t, path, unix.O_RDONLY|unix.O_NONBLOCK)
+		other.Expect(t, "ok")
+	})
+}

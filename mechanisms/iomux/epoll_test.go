@@ -57,11 +57,11 @@ func TestEdgeTriggeredSocketReportsEveryWrite(t *testing.T) {
 }
 
 // Edge-triggered on a pipe, whether a write onto unread data is a new
-// event depends on the kernel (see pipeWakesOnEveryWrite): Linux 5.5 woke
+// event depends on the kernel (see sys.PipeWakesOnEveryWrite): Linux 5.5 woke
 // readers only when the pipe was empty, and 5.14 (and the 5.10.56 and
 // 5.13.8 stable updates) went back to waking them on every write.
 func TestEdgeTriggeredPipeWriteOntoUnreadData(t *testing.T) {
-	wakes, why := pipeWakesOnEveryWrite(t)
+	wakes, why := sys.PipeWakesOnEveryWrite(t)
 	t.Logf("Linux %s: %s", sys.KernelRelease(), why)
 	r, ep, peer := watchedPipe(t, unix.EPOLLIN|unix.EPOLLET)
 	peer.Must(t, "1", "write a")

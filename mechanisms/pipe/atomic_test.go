@@ -72,3 +72,20 @@ func TestNonblockWriteAbovePipeBufIntoPartlyFullPipeIsPartial(t *testing.T) {
 	}
 	t.Logf("partial write put %d of %d bytes in (whole free pages only)", n, capacity)
 }
+
+// Above PIPE_BUF a nonblocking write may be partial, but into a full pipe
+// not even a byte fits: EAGAIN, not a count of 0. A kernel that returned 0
+// would make a writer loop forever.
+func TestNonblockWriteAbovePipeBufIntoFullPipeFailsEAGAIN(t *testing.T) {
+	r, w := sys.Pipe(t, unix.O_NONBLOCK)
+	spawnEnd(t, r, false) // the only reader, in another process
+	capacity := pipeSize(t, w)
+	writeAll(t, w, pattern(capacity))
+	for _, size := range []int{stream.PipeBuf + 1, capacity} {
+		n, err := sys.Write(w, pattern(size))
+		sys.RequireErrno(t, err, unix.EAGAIN, fmt.Sprintf("nonblocking write of %d bytes into a full pipe", size))
+		if n > 0 {
+			t.Fatalf("nonblocking write of %d bytes into a full pipe: %d bytes went in", size, n)
+		}
+	}
+}

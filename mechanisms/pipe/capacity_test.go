@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -25,15 +24,11 @@ const defaultPipeMaxSize = 1 << 20
 // where the file does not exist (gVisor has none), which the log says.
 func pipeMaxSize(t *testing.T) int {
 	t.Helper()
-	data, err := os.ReadFile("/proc/sys/fs/pipe-max-size")
+	n, err := sys.Sysctl("fs/pipe-max-size")
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Logf("no /proc/sys/fs/pipe-max-size: taking its documented default, %d bytes", defaultPipeMaxSize)
 		return defaultPipeMaxSize
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil {
 		t.Fatal(err)
 	}

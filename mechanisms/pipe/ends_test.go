@@ -6,7 +6,10 @@ package pipe
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -216,4 +219,78 @@ func TestPipe2NeedsTwoFreeFdsElseEMFILEAndAllocatesNothing(t *testing.T) {
 	p := proc.Spawn(t, "emfile", proc.PeerSpec{})
 	p.Expect(t, "none-free=EMFILE one-free=EMFILE then-dup=EMFILE bad-address=EFAULT two-free=ok")
 	p.RequireExit(t, 0)
+}
+
+// preadv and pwritev take a position too: ESPIPE, and nothing moves.
+func TestVectoredPositionalIOFailsESPIPE(t *testing.T) {
+	r, w := sys.Pipe(t, 0)
+	writeAll(t, w, []byte("data"))
+	_, err := unix.Preadv(r, [][]byte{make([]byte, 2), make([]byte, 2)}, 0)
+	sys.RequireErrno(t, err, unix.ESPIPE, "preadv on the read end")
+	_, err = unix.Pwritev(w, [][]byte{[]byte("x"), []byte("y")}, 0)
+	sys.RequireErrno(t, err, unix.ESPIPE, "pwritev on the write end")
+	requireRead(t, r, 64, "data")
+}
+
+// pipefs reports a page as its block size (st_blksize too, which stdio
+// uses to size its buffers).
+func TestFstatfsAndFstatReportAPageAsBlockSize(t *testing.T) {
+	r, w := sys.Pipe(t, 0)
+	page := int64(os.Getpagesize())
+	for _, fd := range []int{r, w} {
+		var fs unix.Statfs_t
+		if err := unix.Fstatfs(fd, &fs); err != nil {
+			t.Fatalf("fstatfs(%d): %s", fd, sys.ErrnoName(err))
+		}
+		if fs.Bsize != page {
+			t.Errorf("fstatfs(%d) f_bsize %d, want the page size %d", fd, fs.Bsize, page)
+		}
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			t.Fatalf("fstat(%d): %s", fd, sys.ErrnoName(err))
+		}
+		if int64(st.Blksize) != page {
+			t.Errorf("fstat(%d) st_blksize %d, want the page size %d", fd, st.Blksize, page)
+		}
+	}
+}
+
+// pipe(2) (not pipe2) with an array it cannot write: EFAULT, and the two
+// fds it had made are gone again. A kernel that kept them would leave two
+// more pipe fds in /proc/self/fd and the lowest free number taken.
+func TestPipeWithFaultingArrayFailsEFAULTAndLeavesNoFdOpen(t *testing.T) {
+	trap, ok := pipeTrap()
+	if !ok {
+		t.Skipf("%s has no pipe(2) system call, only pipe2", runtime.GOARCH)
+	}
+	lowestFree := func() int {
+		fd, err := unix.Dup(0)
+		if err != nil {
+			t.Fatalf("dup: %s", sys.ErrnoName(err))
+		}
+		unix.Close(fd)
+		return fd
+	}
+	beforeFd, beforePipes := lowestFree(), pipeFds(t)
+	_, err := sys.Syscall(trap, 1) // an unmapped address
+	sys.RequireErrno(t, err, unix.EFAULT, "pipe(2) into an unmapped array")
+	if afterFd, afterPipes := lowestFree(), pipeFds(t); afterFd != beforeFd || afterPipes != beforePipes {
+		t.Fatalf("after the failed pipe(2): lowest free fd %d (was %d), %d pipe fds open (were %d)", afterFd, beforeFd, afterPipes, beforePipes)
+	}
+}
+
+// pipeFds counts the process's fds that are pipes.
+func pipeFds(t *testing.T) int {
+	t.Helper()
+	links, err := filepath.Glob("/proc/self/fd/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range links {
+		if target, err := os.Readlink(l); err == nil && strings.HasPrefix(target, "pipe:") {
+			n++
+		}
+	}
+	return n
 }

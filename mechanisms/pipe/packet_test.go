@@ -77,3 +77,21 @@ func TestSetflODirectSwitchesPipeToPacketMode(t *testing.T) {
 	requireRead(t, r, 100, "ab")
 	requireRead(t, r, 100, "cd")
 }
+
+// F_SETFL without O_DIRECT ends packet mode: later writes join the byte
+// stream. The packets already written stay packets.
+func TestPacketModeEndsWhenSetflClearsODirect(t *testing.T) {
+	r, w := directPipe(t)
+	writeAll(t, w, []byte("ab"))
+	writeAll(t, w, []byte("cd"))
+	_, err := unix.FcntlInt(uintptr(w), unix.F_SETFL, 0)
+	sys.RequireFeature(t, "4.5", "F_SETFL clearing O_DIRECT on a pipe", err, unix.EINVAL)
+	if fl := statusFlags(t, w); fl != unix.O_WRONLY {
+		t.Fatalf("write end's F_GETFL %#x after clearing O_DIRECT, want O_WRONLY", fl)
+	}
+	writeAll(t, w, []byte("ef"))
+	writeAll(t, w, []byte("gh"))
+	requireRead(t, r, 100, "ab")
+	requireRead(t, r, 100, "cd")
+	requireRead(t, r, 100, "efgh")
+}

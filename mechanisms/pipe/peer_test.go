@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -267,5 +268,105 @@ func setPipeSizeRole(args []string) int {
 	size, err := strconv.Atoi(args[0])
 	proc.Check(err, "size")
 	proc.Tell(proc.Value(unix.FcntlInt(uintptr(proc.PeerFD(0)), unix.F_SETPIPE_SZ, size)))
+	return 0
+}
+
+func init() { proc.Register("sigio-owner", sigioOwnerRole) }
+
+// envSigBlocked marks a sigio-owner that runs with its signal blocked on
+// every thread.
+const envSigBlocked = "IPCSUITE_PIPE_SIGIO_BLOCKED"
+
+// sigioOwnerRole holds the read end PeerFD(0) with O_ASYNC and itself as
+// its owner (F_SETOWN), in a process that blocks the signal on every
+// thread (sys.ExecBlocked) and reads it from a signalfd. args[0] is
+// the signal F_SETSIG chooses, 0 for the default (SIGIO). Commands, one
+// answer line each:
+//
+//	await   the next signal within WakeBound -> signo N code N fd FD | none
+//	quiet   a signal within BlockBound       -> the same
+//
+// where FD is "own" when si_fd is the O_ASYNC end, and the number
+// otherwise.
+func sigioOwnerRole(args []string) int {
+	setsig, err := strconv.Atoi(args[0])
+	proc.Check(err, "signal number")
+	sig := unix.SIGIO
+	if setsig != 0 {
+		sig = unix.Signal(setsig)
+	}
+	proc.Check(sys.ExecBlocked(envSigBlocked, sig), "block the owner's signal")
+	sigfd, err := sys.Signalfd(sig)
+	proc.Check(err, "signalfd")
+	fd := proc.PeerFD(0)
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETOWN, os.Getpid())
+	proc.Check(err, "F_SETOWN")
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETSIG, setsig)
+	proc.Check(err, "F_SETSIG")
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, unix.O_ASYNC|unix.O_NONBLOCK)
+	proc.Check(err, "F_SETFL O_ASYNC")
+	proc.Tell("ready")
+	for {
+		cmd := proc.AwaitCommand()
+		wait := map[string]func() time.Duration{"await": sys.WakeBound, "quiet": sys.BlockBound}[cmd[0]]
+		switch {
+		case wait != nil && len(cmd) == 1:
+			si, ok, err := sys.ReadSignal(sigfd, wait())
+			proc.Check(err, "read signalfd")
+			if !ok {
+				proc.Tell("none")
+				continue
+			}
+			sifd := strconv.Itoa(int(si.Fd))
+			if int(si.Fd) == fd {
+				sifd = "own"
+			}
+			proc.Tell(fmt.Sprintf("signo %d code %d fd %s", si.Signo, si.Code, sifd))
+		case cmd[0] == "exit" && len(cmd) == 1:
+			return 0
+		default:
+			proc.Fatalf("sigio-owner: unknown command %q", strings.Join(cmd, " "))
+		}
+	}
+}
+
+func init() { proc.Register("pipe-hog", pipeHogRole) }
+
+// pipeHogRole makes pipes, keeping them all, at most args[0] of them,
+// until one comes out smaller than the first, or, with args[1] "on",
+// until pipe2 fails. It tells
+//
+//	shrunk N SIZE grow ERRNO   the Nth pipe (from 1) got SIZE bytes, and
+//	                           F_SETPIPE_SZ back to the first one's size
+//	                           then answered ERRNO (or ok)
+//	none of N shrunk           all N got the first one's size
+//	pipe2 N ERRNO after M shrunk
+//	                           the Nth pipe2 failed, M pipes having come
+//	                           out smaller than the first
+func pipeHogRole(args []string) int {
+	most, err := strconv.Atoi(args[0])
+	proc.Check(err, "pipe count")
+	goOn := len(args) > 1 && args[1] == "on"
+	first, shrunk := 0, 0
+	for i := 1; i <= most; i++ {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			proc.Tell(fmt.Sprintf("pipe2 %d %s after %d shrunk", i, sys.ErrnoName(err), shrunk))
+			return 0
+		}
+		size, err := unix.FcntlInt(uintptr(p[0]), unix.F_GETPIPE_SZ, 0)
+		proc.Check(err, "F_GETPIPE_SZ")
+		if i == 1 {
+			first = size
+		}
+		if size != first && goOn {
+			shrunk++
+		} else if size != first {
+			_, err := unix.FcntlInt(uintptr(p[0]), unix.F_SETPIPE_SZ, first)
+			proc.Tell(fmt.Sprintf("shrunk %d %d grow %s", i, size, proc.Answer(err)))
+			return 0
+		}
+	}
+	proc.Tell(fmt.Sprintf("none of %d shrunk", most))
 	return 0
 }

@@ -29,7 +29,7 @@ func pollNames(rev int16) string {
 	for _, b := range []struct {
 		bit  int16
 		name string
-	}{{unix.POLLIN, "POLLIN"}, {unix.POLLOUT, "POLLOUT"}, {unix.POLLERR, "POLLERR"}, {unix.POLLHUP, "POLLHUP"}, {unix.POLLNVAL, "POLLNVAL"}} {
+	}{{unix.POLLIN, "POLLIN"}, {unix.POLLOUT, "POLLOUT"}, {unix.POLLERR, "POLLERR"}, {unix.POLLHUP, "POLLHUP"}, {unix.POLLNVAL, "POLLNVAL"}, {pollRdnorm, "POLLRDNORM"}, {pollWrnorm, "POLLWRNORM"}} {
 		if rev&b.bit != 0 {
 			s += "|" + b.name
 			rev &^= b.bit
@@ -45,6 +45,13 @@ func pollNames(rev int16) string {
 }
 
 const inOut = unix.POLLIN | unix.POLLOUT
+
+// POLLRDNORM and POLLWRNORM, which x/sys/unix lacks: asm-generic's values,
+// which epoll's EPOLLRDNORM and EPOLLWRNORM share on amd64 and arm64.
+const (
+	pollRdnorm int16 = unix.EPOLLRDNORM
+	pollWrnorm int16 = unix.EPOLLWRNORM
+)
 
 // pollForever polls fd without a timeout, for Blocks, and names the result.
 func pollForever(fd int, events int16) func() string {
@@ -114,4 +121,51 @@ func TestPollReportsPOLLERROnWriterAfterLastReaderPeerCloses(t *testing.T) {
 	requireRevents(t, w, unix.POLLOUT, unix.POLLOUT|unix.POLLERR, "empty pipe, no reader")
 	p.Send(t, "exit")
 	p.RequireExit(t, 0)
+}
+
+// POLLRDNORM and POLLWRNORM are reported alongside POLLIN and POLLOUT, each
+// only when asked for.
+func TestPollReportsPOLLRDNORMAndPOLLWRNORMWhenAsked(t *testing.T) {
+	r, w := sys.Pipe(t, 0)
+	requireRevents(t, r, pollRdnorm, 0, "read end of an empty pipe")
+	requireRevents(t, w, pollWrnorm, pollWrnorm, "write end of an empty pipe, POLLWRNORM asked")
+	writeAll(t, w, []byte("x"))
+	requireRevents(t, r, pollRdnorm, pollRdnorm, "read end with data, POLLRDNORM asked")
+	requireRevents(t, r, unix.POLLIN|pollRdnorm, unix.POLLIN|pollRdnorm, "read end with data, both asked")
+	writeAll(t, w, pattern(pipeSize(t, w)-1))
+	requireRevents(t, w, unix.POLLOUT|pollWrnorm, 0, "write end of a full pipe")
+}
+
+// An fd number with nothing open behind it reports POLLNVAL, unasked,
+// without failing the poll; a negative fd is skipped, reporting nothing.
+// A kernel that failed the whole poll (EBADF) would fail it.
+func TestPollReportsPOLLNVALForAClosedFdAndNothingForANegativeOne(t *testing.T) {
+	r, w := sys.Pipe(t, 0)
+	writeAll(t, w, []byte("x"))
+	// A number above every fd in use, so that nothing reuses it meanwhile.
+	gone := 1000
+	if _, err := unix.FcntlInt(uintptr(gone), unix.F_GETFD, 0); err != unix.EBADF {
+		t.Fatalf("fd %d is in use (F_GETFD: %s); the test needs it free", gone, sys.ErrnoName(err))
+	}
+	if err := unix.Dup3(r, gone, unix.O_CLOEXEC); err != nil {
+		t.Fatalf("dup3(%d, %d): %s", r, gone, sys.ErrnoName(err))
+	}
+	unix.Close(gone)
+	pfds := []unix.PollFd{{Fd: int32(gone), Events: unix.POLLIN}, {Fd: -1, Events: unix.POLLIN}, {Fd: int32(r), Events: unix.POLLIN}}
+	n, err := sys.RetryValue(func() (int, error) { return unix.Poll(pfds, 0) })
+	if err != nil {
+		t.Fatalf("poll: %s", sys.ErrnoName(err))
+	}
+	for _, c := range []struct {
+		what string
+		got  int16
+		want int16
+	}{{"closed fd", pfds[0].Revents, unix.POLLNVAL}, {"negative fd", pfds[1].Revents, 0}, {"read end with data", pfds[2].Revents, unix.POLLIN}} {
+		if c.got != c.want {
+			t.Errorf("%s: revents %s, want %s", c.what, pollNames(c.got), pollNames(c.want))
+		}
+	}
+	if n != 2 {
+		t.Errorf("poll returned %d, want 2 (the closed fd and the read end)", n)
+	}
 }

@@ -17,14 +17,22 @@ import (
 func sigpipePeer(t *testing.T, args ...string) *proc.Peer {
 	t.Helper()
 	r, w := sys.Pipe(t, 0)
+	p := spawnSigpipeWriter(t, w, args...)
+	sys.Close(r) // the only read end
+	p.Send(t, "write")
+	return p
+}
+
+// spawnSigpipeWriter starts a sigpipe-writer on w, handed off, and waits
+// until it is ready.
+func spawnSigpipeWriter(t *testing.T, w int, args ...string) *proc.Peer {
+	t.Helper()
 	p := proc.Spawn(t, "sigpipe-writer", proc.PeerSpec{Files: []int{w}, Handoff: true, Args: args})
 	if got := p.Next(t); got == "unsupported" {
 		t.Skipf("the raw SIG_DFL reset is not written for this architecture")
 	} else if got != "ready" {
 		t.Fatalf("peer said %q, want ready", got)
 	}
-	sys.Close(r) // the only read end
-	p.Send(t, "write")
 	return p
 }
 
@@ -94,3 +102,22 @@ func TestBlockedLargeWriteReturnsPartialCountWhenLastReaderPeerExits(t *testing.
 	sys.RequireErrno(t, err, unix.EPIPE, "next write with no reader")
 	reader.RequireExit(t, 0)
 }
+
+// A writer already asleep on a full pipe is not only woken with EPIPE: it
+// gets SIGPIPE too, and under the default action dies of it. A kernel that
+// only failed the write would let the peer exit 0 after telling EPIPE.
+func TestBlockedWriterIsKilledBySIGPIPEWhenLastReaderLeaves(t *testing.T) {
+	r, w := sys.Pipe(t, 0)
+	writeAll(t, w, pattern(pipeSize(t, w)))
+	p := spawnSigpipeWriter(t, w, "mode=default")
+	p.Send(t, "write")
+	p.RequireSilent(t, "1-byte write into a full pipe")
+	sys.RequireKernelWait(t, p.Pid, func() { p.RequireSilent(t, "1-byte write into a full pipe") }, pipeWriteWaits...)
+	sys.Close(r) // the only read end
+	p.RequireSignal(t, unix.SIGPIPE)
+}
+
+// The kernel functions a writer on a full pipe sleeps in (fs/pipe.c), by
+// their names before and after anonymous pipes got write functions of
+// their own.
+var pipeWriteWaits = []string{"pipe_write", "anon_pipe_write"}

@@ -1,7 +1,8 @@
 package posixmq
 
 import (
-	"os"
+	"errors"
+	"io/fs"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,13 +17,12 @@ import (
 // readLimit reads /proc/sys/fs/mqueue/NAME, a limit of the IPC namespace.
 func readLimit(t *testing.T, name string) int {
 	t.Helper()
-	data, err := os.ReadFile("/proc/sys/fs/mqueue/" + name)
-	if err != nil {
+	n, err := sys.Sysctl("fs/mqueue/" + name)
+	if errors.Is(err, fs.ErrNotExist) {
 		t.Skipf("no mqueue limit %s to compare with: %v", name, err)
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil {
-		t.Fatalf("/proc/sys/fs/mqueue/%s: %v", name, err)
+		t.Fatal(err)
 	}
 	return n
 }

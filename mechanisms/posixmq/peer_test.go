@@ -125,8 +125,7 @@ var sigfd = -1
 // nothing to a process that has executed a program since it registered.
 func notifiedRole(args []string) int {
 	proc.Check(sys.ExecBlocked(envSigBlocked, notifySignal), "block the notification signal")
-	set := sys.SignalSet(notifySignal)
-	fd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC|unix.SFD_NONBLOCK)
+	fd, err := sys.Signalfd(notifySignal)
 	proc.Check(err, "signalfd")
 	sigfd = fd
 	return mqRole(args)

@@ -54,8 +54,7 @@ func sigRole(args []string) int {
 		}
 	}
 	proc.Check(sys.ExecBlocked(envBlocked, sigs...), "block the signals")
-	set := sys.SignalSet(sigs...)
-	sfd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC|unix.SFD_NONBLOCK)
+	sfd, err := sys.Signalfd(sigs...)
 	proc.Check(err, "signalfd")
 	var spare chan chan string // requests to the spare thread
 	var caught chan os.Signal  // signals caught by the runtime's handler

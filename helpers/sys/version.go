@@ -1,4 +1,4 @@
-package iomux
+package sys
 
 import (
 	"fmt"
@@ -9,12 +9,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// kernelVersion reads the running kernel's major, minor and sublevel. The
+// KernelVersion reads the running kernel's major, minor and sublevel. The
 // sublevel comes from uname's release where it is there, and otherwise
 // from its version string, where distributions that number every update
 // 0 in the release (Debian: "5.10.0-32-cloud-amd64") name the upstream
 // one ("Debian 5.10.223-1"). ok is false when neither names it.
-func kernelVersion() (v [3]int, ok bool) {
+func KernelVersion() (v [3]int, ok bool) {
 	var u unix.Utsname
 	if unix.Uname(&u) != nil {
 		return v, false
@@ -37,16 +37,16 @@ func kernelVersion() (v [3]int, ok bool) {
 	return v, release[3] != ""
 }
 
-// pipeWakesOnEveryWrite tells whether a write to a pipe that holds unread
-// data wakes the pipe's epoll waiters, so that edge-triggered epoll reports
-// it as a new event. Linux 5.5 made pipe writes wake readers only when the
-// pipe had been empty; 5.14 made every write wake them again, and so did
-// the stable updates 5.10.56 and 5.13.8. Before 5.5 every write that added
-// data woke them. It skips on a 5.10 or 5.13 kernel whose sublevel uname
-// does not name.
-func pipeWakesOnEveryWrite(t *testing.T) (bool, string) {
+// PipeWakesOnEveryWrite tells whether a write to a pipe that holds unread
+// data wakes the pipe's waiters (epoll's among them, so that
+// edge-triggered epoll reports it as a new event), and why. Linux 5.5 made
+// pipe writes wake readers only when the pipe had been empty; 5.14 made
+// every write wake them again, and so did the stable updates 5.10.56 and
+// 5.13.8. Before 5.5 every write that added data woke them. It skips on a
+// 5.10 or 5.13 kernel whose sublevel uname does not name.
+func PipeWakesOnEveryWrite(t testing.TB) (bool, string) {
 	t.Helper()
-	v, ok := kernelVersion()
+	v, ok := KernelVersion()
 	at := func(major, minor int) bool { return v[0] > major || v[0] == major && v[1] >= minor }
 	switch {
 	case !at(5, 5):
