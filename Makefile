@@ -5,7 +5,7 @@ COUNT       ?= 6
 BENCHTIME   ?= 1s
 OUT         ?= out
 
-.PHONY: all deps test bench table lint smoke clean matrix
+.PHONY: all deps test bench table report lint smoke clean matrix
 
 all: test
 
@@ -55,6 +55,14 @@ table: deps
 	done; exit $$failed ) | $(OUT)/ipctable -progress -passes $(PASSES) -tee $(OUT)/table.txt || status=$$?; \
 	$(OUT)/ipctable -out $(OUT) $(OUT)/table.txt || status=$$?; \
 	exit $$status
+
+# One page, $(OUT)/report.html: per mechanism package, its rows of the
+# last make table ($(OUT)/table.txt) beside the verdicts of its tests on
+# every kernel of the last make matrix ($(OUT)/matrix), judged by
+# testdata/matrix/expected.txt.
+report:
+	$(GO) run ./cmd/ipctable -report $(OUT)/report.html -matrix $(OUT)/matrix $(OUT)/table.txt
+	@echo "wrote $(OUT)/report.html"
 
 lint: deps
 	$(GO) vet $(ZMQTAGS) ./...
