@@ -40,7 +40,7 @@ bench: deps
 # table is printed with it marked, and make fails at the end. Each pass is
 # bounded by PASS_TIMEOUT. The raw output, for benchstat, is table.txt.
 PASSES          ?= 10
-TABLE_BENCHTIME ?= 200ms
+TABLE_BENCHTIME ?= 300ms
 PASS_TIMEOUT    ?= 10m
 table: SHELL := /bin/bash
 table: .SHELLFLAGS := -o pipefail -c
