@@ -92,7 +92,7 @@ func (s *failScanner) end() *Failure {
 }
 
 // rowKey is the key of a failed row, as add files its results; ok is
-// false for a name without the suite's keys.
+// false for a name without the keys that add wants.
 func (f Failure) rowKey() (key, bool) {
 	var mech, place string
 	size := noSize
@@ -110,8 +110,9 @@ func (f Failure) rowKey() (key, bool) {
 			}
 		}
 	}
-	if mech == "" {
-		return key{}, false
+	k := key{Floor: f.Bench == "Floor", Name: mech, Place: place, Size: size}
+	if k.Floor {
+		return k, mech != "" && (place != "" || size != noSize)
 	}
-	return key{Floor: f.Bench == "Floor", Name: mech, Place: place, Size: size}, true
+	return k, mech != "" && place != "" && size != noSize
 }

@@ -172,12 +172,20 @@ func Read(name string, data []byte) (*Run, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &InputError{[]string{fmt.Sprintf("%s:1: empty input: want go test -bench output", name)}}
 	}
-	run.Failures = scanFailures(data)
+	rowFailed := false
+	failures := scanFailures(data)
+	for _, f := range failures {
+		// Failures of other benchmarks are ignored, as their results are.
+		if k, ok := f.rowKey(); ok && (f.Bench == "Table" || f.Bench == "Latency" || f.Bench == "Floor") {
+			run.Failures = append(run.Failures, f)
+			rowFailed = rowFailed || !k.Floor
+		}
+	}
 	// go test prints a row's name before running it: the line of a row
 	// that then fails is its name and the failure, which benchfmt cannot
 	// parse.
 	failedAt := map[int]bool{}
-	for _, f := range run.Failures {
+	for _, f := range failures {
 		failedAt[f.Line] = true
 	}
 	hasRateMeta := false
@@ -210,7 +218,7 @@ func Read(name string, data []byte) (*Run, error) {
 	}
 	lines := bytes.Count(data, []byte("\n")) + 1
 	switch {
-	case firstRate == 0 && len(problems) == 0 && len(run.Failures) == 0:
+	case firstRate == 0 && len(problems) == 0 && !rowFailed:
 		bad(lines, "no %s results of BenchmarkTable in %d lines", rateUnit, lines)
 	case firstRate > 0 && !hasRateMeta:
 		bad(firstRate, "unit %s has no metadata: want a line \"Unit %s better=higher\" before the results", rateUnit, rateUnit)
