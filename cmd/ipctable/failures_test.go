@@ -114,3 +114,18 @@ func readTestdata(t *testing.T, name string) string {
 	}
 	return string(data)
 }
+
+// The clock floor is timed per op, not per round trip: it is no error,
+// and the table says what a clock reading costs.
+func TestClockFloor(t *testing.T) {
+	in := readTestdata(t, "testdata/latency.txt") +
+		"BenchmarkFloor/floor=clock/place=same-2   \t10367835\t        23.20 ns/op\n" +
+		"BenchmarkFloor/floor=clock/place=same-2   \t10367835\t        24.80 ns/op\n"
+	out, errOut, code := runTool(t, in, "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := "- clock floor at place=same: 24.00ns per op (in every latency figure)\n"; !strings.Contains(out, want) {
+		t.Errorf("no line %q under the table:\n%s", want, out)
+	}
+}
