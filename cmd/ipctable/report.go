@@ -47,6 +47,9 @@ type reportPackage struct {
 	Tests []reportTest
 }
 
+// Anchor is the package's id in the page.
+func (p reportPackage) Anchor() string { return strings.ReplaceAll(p.Name, "/", "-") }
+
 type reportCell struct {
 	Place, Transport, Size string
 	Texts                  []string // as the markdown's four columns
