@@ -18,6 +18,7 @@ func WriteJSON(w io.Writer, t *Table) error {
 var csvHeader = []string{
 	"place", "row", "transport", "size", "n", "msgs_per_s", "ci_lo", "ci_hi",
 	"p50_ns", "p90_ns", "p99_ns", "p99.9_ns", "max_ns", "floor", "floor_ratio", "seed_msgs_per_s", "seed_ratio",
+	"failed_samples", "failed_latency_samples", "fail_reason",
 }
 
 // WriteCSV writes one line per cell; cells not measured have empty
@@ -44,7 +45,8 @@ func WriteCSV(w io.Writer, t *Table) error {
 			v, ok := c.Latency[u]
 			rec = append(rec, num(v, ok))
 		}
-		rec = append(rec, c.Floor, num(c.FloorRatio, c.FloorRatio > 0), num(c.Seed, c.Seed > 0), num(c.SeedRatio, c.SeedRatio > 0))
+		rec = append(rec, c.Floor, num(c.FloorRatio, c.FloorRatio > 0), num(c.Seed, c.Seed > 0), num(c.SeedRatio, c.SeedRatio > 0),
+			strconv.Itoa(c.Failed), strconv.Itoa(c.FailedLatency), c.FailReason)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

@@ -8,11 +8,23 @@
 //
 //	ipctable [-format md|csv|json|svg] [-place same,split] [-out dir] file
 //	ipctable [-place same,split] old new
+//	ipctable -report page.html [-matrix dir] [-expect file] file
+//	go test -bench ... | ipctable -progress -passes n -tee file
 //
 // One input prints the table ("-" reads standard input); two print the
 // deltas from the first to the second with their p-values, as benchstat
 // does. With -out, the table is also written into dir in all four
-// formats. Bad input is an error naming the file and line.
+// formats. Bad input is an error naming the file and line; rows that
+// failed are marked in the table and listed under it.
+//
+// -report writes one HTML page: per mechanism package, its rows of the
+// table and the verdicts of its tests on every column of a conformance
+// matrix (cmd/matrix's output directory).
+//
+// -progress follows a run as it happens: it copies standard input to the
+// -tee file untouched and prints a line per finished row to standard
+// error, with the elapsed time and, once the first of -passes passes of
+// -count 1 is over, an estimate of what remains.
 package main
 
 import (
@@ -25,6 +37,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 func main() {
@@ -38,6 +51,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	format := fs.String("format", "md", "output `format`: md, csv, json or svg")
 	outDir := fs.String("out", "", "also write table.md, table.csv, table.json and table.svg into `dir`")
 	places := fs.String("place", "", "comma-separated `placements` to show, in this order (default: all in the input)")
+	follow := fs.Bool("progress", false, "copy standard input to the -tee file and print a line of progress per finished row to standard error")
+	passes := fs.Int("passes", 1, "with -progress: how many passes of -count 1 the input holds")
+	tee := fs.String("tee", "", "with -progress: the `file` that receives the raw input")
+	report := fs.String("report", "", "write an HTML `page` joining the table with the conformance matrix of -matrix")
+	matrixDir := fs.String("matrix", "out/matrix", "with -report: the `dir` of the last make matrix")
+	expect := fs.String("expect", "testdata/matrix/expected.txt", "with -report: the matrix's expected differences")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: ipctable [flags] file\n       ipctable [flags] old new\n\nReads go test -bench output of BenchmarkTable, BenchmarkFloor and BenchmarkLatency\nand prints the IPC table, or the deltas between two inputs.\n\n")
 		fs.PrintDefaults()
@@ -46,6 +65,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	} else if err != nil {
 		return 2
+	}
+	if *follow {
+		return runProgress(stdin, stderr, *tee, *passes)
 	}
 	if writers[*format] == nil {
 		fmt.Fprintf(stderr, "ipctable: -format must be md, csv, json or svg, not %q\n", *format)
@@ -92,9 +114,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	t := build(runs[0], seed, sel)
-	if !slices.ContainsFunc(t.Cells, func(c Cell) bool { return c.Measured }) {
+	if !slices.ContainsFunc(t.Cells, func(c Cell) bool { return c.Measured || c.failed() }) {
 		fmt.Fprintf(stderr, "ipctable: %s: no transport results at place %s\n", runs[0].Name, strings.Join(sel, ","))
 		return 1
+	}
+	if *report != "" {
+		if err := writeReport(*report, t, *matrixDir, *expect); err != nil {
+			fmt.Fprintln(stderr, "ipctable:", err)
+			return 1
+		}
+		return 0
 	}
 	if *outDir != "" {
 		if err := writeAll(*outDir, t); err != nil {
@@ -153,4 +182,27 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// runProgress is -progress: the raw output goes to tee, the progress to
+// stderr.
+func runProgress(stdin io.Reader, stderr io.Writer, tee string, passes int) int {
+	if tee == "" || passes < 1 {
+		fmt.Fprintln(stderr, "ipctable: -progress wants -tee file and -passes of at least 1")
+		return 2
+	}
+	f, err := os.Create(tee)
+	if err != nil {
+		fmt.Fprintln(stderr, "ipctable:", err)
+		return 1
+	}
+	err = followProgress(stdin, f, stderr, passes, time.Now)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ipctable:", err)
+		return 1
+	}
+	return 0
 }

@@ -82,7 +82,14 @@ func latencyText(c Cell) string {
 		}
 		return "-"
 	}
-	return part("p50-ns") + " / " + part("p99-ns")
+	text := part("p50-ns") + " / " + part("p99-ns")
+	switch {
+	case c.FailedLatency > 0 && len(c.Latency) == 0:
+		return "FAILED"
+	case c.FailedLatency > 0:
+		return fmt.Sprintf("%s (%d FAILED)", text, c.FailedLatency)
+	}
+	return text
 }
 
 func ratioText(r float64, what string) string {
@@ -100,6 +107,9 @@ func ratioText(r float64, what string) string {
 
 // cellTexts are the four columns of one cell.
 func cellTexts(c Cell, ok bool) []string {
+	if ok && !c.Measured && c.Failed > 0 {
+		return []string{"FAILED: " + c.FailReason, latencyText(c), "-", "-"}
+	}
 	if !ok || !c.Measured {
 		return []string{"—", latencyText(c), "-", "-"}
 	}
@@ -111,7 +121,11 @@ func cellTexts(c Cell, ok bool) []string {
 	if c.Seed > 0 {
 		seed = ratioText(c.SeedRatio, "")
 	}
-	return []string{rateText(c.Rate), latencyText(c), floor, seed}
+	rate := rateText(c.Rate)
+	if c.Failed > 0 {
+		rate += fmt.Sprintf(" (%d FAILED)", c.Failed)
+	}
+	return []string{rate, latencyText(c), floor, seed}
 }
 
 func floorLabel(f string) string {
@@ -214,6 +228,9 @@ func WriteMarkdown(w io.Writer, t *Table) error {
 			ew.printf("- %s: %s\n", c.Key, strings.Join(c.Values, "; "))
 		}
 	}
+	for _, f := range t.PerOp {
+		ew.printf("- %s floor at place=%s: %s per op (in every latency figure)\n", f.Floor, f.Place, formatNs(f.Ns.Median))
+	}
 	if t.Seed != "" {
 		ew.printf("- seed: goldsborough/ipc-bench's published table, measured on %s\n", t.Seed)
 	}
@@ -221,6 +238,12 @@ func WriteMarkdown(w io.Writer, t *Table) error {
 	ew.printf(" p50 / p99 from BenchmarkLatency, \"-\" where it did not run; × floor is the ratio to the futex floor (rows that sleep in the kernel) or the cache-line floor (spinning rows) of the same run and placement; × seed is the ratio to the seed's figure.\n")
 	if dagger {
 		ew.printf("† fewer than 6 samples: no %g%% confidence interval (run with -count 6 or more).\n", 100*confidence)
+	}
+	if len(t.Failed) > 0 {
+		ew.printf("\nFailed rows: the table leaves their failed samples out.\n\n")
+		for _, f := range t.Failed {
+			ew.printf("- FAILED %s: %d sample(s): %s\n", f.Name, f.Samples, f.Reason)
+		}
 	}
 	ew.printf("\n")
 	for _, n := range t.Notes {
@@ -233,7 +256,7 @@ func WriteMarkdown(w io.Writer, t *Table) error {
 // no result at this placement at all (a spinning row on one CPU).
 func (t *Table) measuredHere(place, tr string, row []string, blank func(a, b, c string) []string) []string {
 	for _, s := range t.Sizes {
-		if c, ok := t.cell(place, tr, s); ok && (c.Measured || len(c.Latency) > 0) {
+		if c, ok := t.cell(place, tr, s); ok && (c.Measured || len(c.Latency) > 0 || c.failed()) {
 			return row
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"golang.org/x/perf/benchmath"
 )
@@ -54,6 +55,44 @@ type Cell struct {
 	FloorRatio float64            `json:"floor_ratio,omitempty"`
 	Seed       float64            `json:"seed_msgs_per_s,omitempty"`
 	SeedRatio  float64            `json:"seed_ratio,omitempty"`
+	// Failed and FailedLatency count the failed samples of the cell's
+	// throughput and latency rows; FailReason is the log line of the
+	// first.
+	Failed        int    `json:"failed_samples,omitempty"`
+	FailedLatency int    `json:"failed_latency_samples,omitempty"`
+	FailReason    string `json:"fail_reason,omitempty"`
+}
+
+// failed reports whether a sample of the cell's rows failed.
+func (c Cell) failed() bool { return c.Failed+c.FailedLatency > 0 }
+
+// A PerOpFloor is a floor timed in ns per op at one placement: the clock
+// reading that every latency figure contains.
+type PerOpFloor struct {
+	Place string `json:"place,omitempty"`
+	Floor string `json:"floor"`
+	Ns    Stat   `json:"ns_per_op"`
+}
+
+// A FailedRow is a row of the input with failed samples.
+type FailedRow struct {
+	Name    string `json:"name"`
+	Samples int    `json:"samples"`
+	Reason  string `json:"reason"`
+}
+
+// failedRows sums the failures of run by row, in input order.
+func failedRows(run *Run) []FailedRow {
+	var out []FailedRow
+	for _, f := range run.Failures {
+		i := slices.IndexFunc(out, func(r FailedRow) bool { return r.Name == f.Name })
+		if i < 0 {
+			out = append(out, FailedRow{Name: f.Name, Reason: f.Reason})
+			i = len(out) - 1
+		}
+		out[i].Samples++
+	}
+	return out
 }
 
 // A FloorCell is one floor at one placement (or size, for memcpy).
@@ -66,14 +105,17 @@ type FloorCell struct {
 
 // A Table is everything the formats render, computed once.
 type Table struct {
-	Places   []string      `json:"placements"`
-	Sizes    []int         `json:"sizes"`
-	Machine  []ConfigValue `json:"machine"`
-	Seed     string        `json:"seed_machine"`
-	Groups   []group       `json:"rows"`
-	Cells    []Cell        `json:"cells"`
-	Floors   []FloorCell   `json:"floors"`
-	Notes    []string      `json:"notes"`
+	Places  []string      `json:"placements"`
+	Sizes   []int         `json:"sizes"`
+	Machine []ConfigValue `json:"machine"`
+	Seed    string        `json:"seed_machine"`
+	Groups  []group       `json:"rows"`
+	Cells   []Cell        `json:"cells"`
+	Floors  []FloorCell   `json:"floors"`
+	Notes   []string      `json:"notes"`
+	Failed  []FailedRow   `json:"failed_rows,omitempty"`
+	// PerOp are the floors timed in ns per op, by placement.
+	PerOp    []PerOpFloor `json:"per_op_floors,omitempty"`
 	index    map[cellID]int
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -123,9 +165,21 @@ func build(run *Run, seed *seedTable, places []string) *Table {
 							c.Latency[u] = summarize(xs).Median
 						}
 					}
+					for _, f := range run.Failures {
+						if fk, ok := f.rowKey(); ok && fk == k {
+							if c.Failed+c.FailedLatency == 0 {
+								c.FailReason = f.Reason
+							}
+							if f.Bench == "Latency" {
+								c.FailedLatency++
+							} else {
+								c.Failed++
+							}
+						}
+					}
 					// Only what was measured: the product of every placement,
 					// transport and size can be far larger than the input.
-					if c.Measured || c.Latency != nil {
+					if c.Measured || c.Latency != nil || c.failed() {
 						t.index[cellID{p, tr, size}] = len(t.Cells)
 						t.Cells = append(t.Cells, c)
 					}
@@ -134,6 +188,15 @@ func build(run *Run, seed *seedTable, places []string) *Table {
 		}
 	}
 	t.Notes = notes(run)
+	t.Failed = failedRows(run)
+	for _, p := range places {
+		for k, xs := range run.ClockNs {
+			if k.Place == p {
+				t.PerOp = append(t.PerOp, PerOpFloor{Place: p, Floor: k.Name, Ns: summarize(xs)})
+			}
+		}
+	}
+	slices.SortStableFunc(t.PerOp, func(a, b PerOpFloor) int { return strings.Compare(a.Floor, b.Floor) })
 	return t
 }
 

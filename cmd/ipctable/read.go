@@ -39,6 +39,10 @@ type Run struct {
 	Latency  map[key]map[string][]float64
 	Config   []ConfigValue
 	Warnings []string
+	// ClockNs are the floors measured in ns/op, not msg/s (floor=clock).
+	ClockNs map[key][]float64
+	// Failures are the failed samples of rows, in input order.
+	Failures []Failure
 }
 
 // A ConfigValue is a file configuration key with the distinct values seen,
@@ -69,7 +73,7 @@ func (r *Run) placements() []string {
 		}
 	}
 	var extra []string
-	for k := range r.Rates {
+	for _, k := range r.rowKeys() {
 		if k.Place != "" && !slices.Contains(out, k.Place) && !slices.Contains(extra, k.Place) {
 			extra = append(extra, k.Place)
 		}
@@ -81,8 +85,8 @@ func (r *Run) placements() []string {
 // sizes lists the message sizes of the transports' rows, ascending.
 func (r *Run) sizes() []int {
 	var out []int
-	for k := range r.Rates {
-		if !k.Floor && !slices.Contains(out, k.Size) {
+	for _, k := range r.rowKeys() {
+		if !k.Floor && k.Size != noSize && !slices.Contains(out, k.Size) {
 			out = append(out, k.Size)
 		}
 	}
@@ -90,15 +94,29 @@ func (r *Run) sizes() []int {
 	return out
 }
 
-// transports lists every transport with a msg/s result.
+// transports lists every transport with a msg/s result or a failed row.
 func (r *Run) transports() []string {
 	var out []string
-	for k := range r.Rates {
+	for _, k := range r.rowKeys() {
 		if !k.Floor && !slices.Contains(out, k.Name) {
 			out = append(out, k.Name)
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+// rowKeys lists the keys of every msg/s result and every failed row.
+func (r *Run) rowKeys() []key {
+	var out []key
+	for k := range r.Rates {
+		out = append(out, k)
+	}
+	for _, f := range r.Failures {
+		if k, ok := f.rowKey(); ok {
+			out = append(out, k)
+		}
+	}
 	return out
 }
 
@@ -146,7 +164,7 @@ func init() {
 // with no unit metadata, an input without msg/s results. Results of
 // other benchmarks are ignored.
 func Read(name string, data []byte) (*Run, error) {
-	run := &Run{Name: name, Rates: map[key][]float64{}, Latency: map[key]map[string][]float64{}}
+	run := &Run{Name: name, Rates: map[key][]float64{}, Latency: map[key]map[string][]float64{}, ClockNs: map[key][]float64{}}
 	var problems []string
 	bad := func(line int, format string, args ...any) {
 		problems = append(problems, fmt.Sprintf("%s:%d: %s", name, line, fmt.Sprintf(format, args...)))
@@ -154,13 +172,31 @@ func Read(name string, data []byte) (*Run, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &InputError{[]string{fmt.Sprintf("%s:1: empty input: want go test -bench output", name)}}
 	}
+	rowFailed := false
+	failures := scanFailures(data)
+	for _, f := range failures {
+		// Failures of other benchmarks are ignored, as their results are.
+		if k, ok := f.rowKey(); ok && (f.Bench == "Table" || f.Bench == "Latency" || f.Bench == "Floor") {
+			run.Failures = append(run.Failures, f)
+			rowFailed = rowFailed || !k.Floor
+		}
+	}
+	// go test prints a row's name before running it: the line of a row
+	// that then fails is its name and the failure, which benchfmt cannot
+	// parse.
+	failedAt := map[int]bool{}
+	for _, f := range failures {
+		failedAt[f.Line] = true
+	}
 	hasRateMeta := false
 	firstRate := 0
 	rd := benchfmt.NewReader(bytes.NewReader(data), name)
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
 		case *benchfmt.SyntaxError:
-			bad(rec.Line, "%s", rec.Msg)
+			if !failedAt[rec.Line] {
+				bad(rec.Line, "%s", rec.Msg)
+			}
 		case *benchfmt.UnitMetadata:
 			if rec.UnitMetadataKey.Unit == rateUnit {
 				hasRateMeta = true
@@ -182,7 +218,7 @@ func Read(name string, data []byte) (*Run, error) {
 	}
 	lines := bytes.Count(data, []byte("\n")) + 1
 	switch {
-	case firstRate == 0 && len(problems) == 0:
+	case firstRate == 0 && len(problems) == 0 && !rowFailed:
 		bad(lines, "no %s results of BenchmarkTable in %d lines", rateUnit, lines)
 	case firstRate > 0 && !hasRateMeta:
 		bad(firstRate, "unit %s has no metadata: want a line \"Unit %s better=higher\" before the results", rateUnit, rateUnit)
@@ -243,6 +279,14 @@ func (r *Run) add(res *benchfmt.Result) (bool, error) {
 		return false, nil
 	}
 	v, ok := res.Value(rateUnit)
+	if !ok && id.Floor {
+		// A floor timed per op rather than per round trip: the cost of one
+		// reading of the clock that every latency figure contains.
+		if ns, ok := nsValue(res, "ns/op"); ok {
+			r.ClockNs[id] = append(r.ClockNs[id], ns)
+			return false, nil
+		}
+	}
 	if !ok {
 		return false, fmt.Errorf("no %s metric", rateUnit)
 	}

@@ -6,29 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
-	"time"
 
 	"github.com/ipcsuite/ipcsuite/cmd/internal/results"
 )
 
-// Each column leaves NAME.json (the test2json stream) and NAME.meta.json
-// (what ran and whether it booted) in the output directory.
-type meta struct {
-	Name    string
-	Detail  string
-	Err     string
-	Trouble string
-	Seconds float64
-}
-
-// columnOrder is the order of the table's columns.
-var columnOrder = []string{"host", "5.10", "6.1", "6.12", "7.x", "gVisor"}
-
-func fileName(column string) string {
-	return "col-" + strings.ToLower(column)
-}
+func fileName(column string) string { return results.ColumnFile(column) }
 
 func save(ctx context.Context, dir string, r run) error {
 	logf("%s", timeLine(r))
@@ -40,7 +22,7 @@ func save(ctx context.Context, dir string, r run) error {
 	if err := os.WriteFile(base+".json", events, 0o644); err != nil {
 		return err
 	}
-	m, _ := json.MarshalIndent(meta{r.Name, r.Detail, r.Err, r.Trouble, r.Elapsed.Seconds()}, "", "  ")
+	m, _ := json.MarshalIndent(results.Meta{Name: r.Name, Detail: r.Detail, Err: r.Err, Trouble: r.Trouble, Seconds: r.Elapsed.Seconds()}, "", "  ")
 	return os.WriteFile(base+".meta.json", m, 0o644)
 }
 
@@ -53,44 +35,8 @@ func clearResults(dir string) {
 	}
 }
 
-func loadColumns(dir string) ([]results.Column, error) {
-	metas, _ := filepath.Glob(filepath.Join(dir, "col-*.meta.json"))
-	var cols []results.Column
-	for _, path := range metas {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		var m meta
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		f, err := os.Open(strings.TrimSuffix(path, ".meta.json") + ".json")
-		if err != nil {
-			return nil, err
-		}
-		cells, times, err := results.ParseTimed(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		cols = append(cols, results.Column{Name: m.Name, Detail: m.Detail, Cells: cells, Err: m.Err,
-			Trouble: m.Trouble, Times: times, Elapsed: time.Duration(m.Seconds * float64(time.Second))})
-	}
-	rank := func(name string) int {
-		for i, n := range columnOrder {
-			if n == name {
-				return i
-			}
-		}
-		return len(columnOrder)
-	}
-	sort.SliceStable(cols, func(i, j int) bool { return rank(cols[i].Name) < rank(cols[j].Name) })
-	return cols, nil
-}
-
 func renderAndJudge(c config) (int, error) {
-	cols, err := loadColumns(c.out)
+	cols, err := results.LoadColumns(c.out)
 	if err != nil {
 		return 0, err
 	}
