@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // A MainOption changes how Main runs a package's tests.
@@ -49,7 +51,7 @@ func OwnIPCNamespace() {
 	err = cmd.Wait()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
 		if ws.Signaled() {
-			fmt.Fprintf(os.Stderr, "ipcsuite: tests killed by %v\n", ws.Signal())
+			fmt.Fprintf(os.Stderr, "ipcsuite: the tests were killed by %s\n", unix.SignalName(ws.Signal()))
 			os.Exit(2)
 		}
 		os.Exit(ws.ExitStatus())
