@@ -14,10 +14,13 @@ import (
 //	headfirst  the message copied in order, its first line first
 //	seqcst     a spinning ring publishes with a sequentially consistent
 //	           store (XCHG on amd64) instead of a plain release store
+//	claimall   claimNext after messages of every size, not only small ones
+//	onecopy    a message copied by one copy, whatever its size (the Go
+//	           runtime then uses non-temporal stores for the largest)
 //
 // Peers inherit the environment, so both ends agree. Unset: the defaults,
 // which are what the table runs.
-var tune struct{ pause, noClaim, headFirst, seqCst bool }
+var tune struct{ pause, noClaim, headFirst, seqCst, claimAll, oneCopy bool }
 
 func init() {
 	for _, f := range strings.Split(os.Getenv("IPCSUITE_SHMRING"), ",") {
@@ -30,6 +33,10 @@ func init() {
 			tune.headFirst = true
 		case "seqcst":
 			tune.seqCst = true
+		case "claimall":
+			tune.claimAll = true
+		case "onecopy":
+			tune.oneCopy = true
 		}
 	}
 }
