@@ -10,9 +10,10 @@ import (
 )
 
 // copyCached must carry every byte whatever the size, including sizes on
-// and around the pieces it cuts a copy into.
+// and around the pieces it cuts a copy into and around the size from which
+// amd64 copies with REP MOVSB.
 func TestCopyCachedCopiesEveryByte(t *testing.T) {
-	for _, n := range []int{0, 1, copyChunk - 1, copyChunk, copyChunk + 1, 3*copyChunk + 5} {
+	for _, n := range []int{0, 1, 2047, 2048, 2049, 65536 + 7, copyChunk - 1, copyChunk, copyChunk + 1, 3*copyChunk + 5} {
 		t.Run(fmt.Sprintf("%d_bytes", n), func(t *testing.T) {
 			src := make([]byte, n)
 			for i := range src {

@@ -13,3 +13,11 @@ TEXT ·storeRelease(SB), NOSPLIT, $0-12
 	MOVL v+8(FP), BX
 	MOVL BX, 0(AX)
 	RET
+
+// func repMovsb(dst, src *byte, n uintptr)
+TEXT ·repMovsb(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	REP; MOVSB
+	RET

@@ -228,10 +228,10 @@ func copyCached(dst, src []byte) {
 		return
 	}
 	for len(src) > copyChunk {
-		copy(dst[:copyChunk], src[:copyChunk])
+		copyPiece(dst[:copyChunk], src[:copyChunk])
 		dst, src = dst[copyChunk:], src[copyChunk:]
 	}
-	copy(dst, src)
+	copyPiece(dst, src)
 }
 
 // claimNext takes ownership, for this CPU, of the lines of the next cell

@@ -17,10 +17,11 @@ import (
 //	claimall   claimNext after messages of every size, not only small ones
 //	onecopy    a message copied by one copy, whatever its size (the Go
 //	           runtime then uses non-temporal stores for the largest)
+//	avxcopy    large messages copied by Go's memmove rather than REP MOVSB
 //
 // Peers inherit the environment, so both ends agree. Unset: the defaults,
 // which are what the table runs.
-var tune struct{ pause, noClaim, headFirst, seqCst, claimAll, oneCopy bool }
+var tune struct{ pause, noClaim, headFirst, seqCst, claimAll, oneCopy, avxCopy bool }
 
 func init() {
 	for _, f := range strings.Split(os.Getenv("IPCSUITE_SHMRING"), ",") {
@@ -37,6 +38,8 @@ func init() {
 			tune.claimAll = true
 		case "onecopy":
 			tune.oneCopy = true
+		case "avxcopy":
+			tune.avxCopy = true
 		}
 	}
 }
