@@ -24,8 +24,8 @@ var (
 	// with the two processes on separate CPUs.
 	SpinTransport = table.Transport{
 		Name:      "mmap-spin",
-		MaxSize:   RingMaxSize,
-		StreamMax: ringStreamMax,
+		MaxSize:   shmring.RowMaxSize,
+		StreamMax: shmring.RowStreamMax,
 		Spins:     true,
 		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return ringOpen(t, false) },
 		Attach:    ringAttach,
@@ -35,8 +35,8 @@ var (
 	// address) and is woken by FUTEX_WAKE from the other side.
 	FutexTransport = table.Transport{
 		Name:      "mmap-futex",
-		MaxSize:   RingMaxSize,
-		StreamMax: ringStreamMax,
+		MaxSize:   shmring.RowMaxSize,
+		StreamMax: shmring.RowStreamMax,
 		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return ringOpen(t, true) },
 		Attach:    ringAttach,
 	}
@@ -47,21 +47,12 @@ func init() {
 	table.Register(FutexTransport)
 }
 
-const (
-	// RingMaxSize is the largest message of the contract and the table.
-	RingMaxSize = 1 << 16
-	// ringStreamMax is the largest message a ring carries, for the
-	// streaming benchmark.
-	ringStreamMax = 1 << 20
-	// ringCapacity is the messages a direction holds: more than the
-	// contract keeps in flight.
-	ringCapacity = 16
-)
-
-func ringFileSize() int { return shmring.PairSize(ringCapacity, ringStreamMax) }
+func ringFileSize() int { return shmring.RowPairSize() }
 
 func ringConfig(futex bool, parent int) shmring.Config {
-	return shmring.Config{Capacity: ringCapacity, MaxSize: ringStreamMax, Futex: futex, Parent: parent}
+	cfg := shmring.RowConfig(parent)
+	cfg.Futex = futex
+	return cfg
 }
 
 // ringOpen creates the file in a directory of the run (removed when the

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/shmring"
 	"github.com/ipcsuite/ipcsuite/helpers/shmring/ringtest"
 	"github.com/ipcsuite/ipcsuite/helpers/table"
 )
@@ -49,9 +50,9 @@ func TestRingTransportFutexReceiverSleepsUntilSent(t *testing.T) {
 }
 
 func TestRingTransportFullRingWaitsForSpace(t *testing.T) {
-	t.Run("spin", func(t *testing.T) { ringtest.FullRingWaitsForSpace(t, SpinTransport, ringCapacity, nil) })
+	t.Run("spin", func(t *testing.T) { ringtest.FullRingWaitsForSpace(t, SpinTransport, shmring.RowCapacity, nil) })
 	t.Run("futex", func(t *testing.T) {
-		ringtest.FullRingWaitsForSpace(t, FutexTransport, ringCapacity, ringtest.FutexSleep)
+		ringtest.FullRingWaitsForSpace(t, FutexTransport, shmring.RowCapacity, ringtest.FutexSleep)
 	})
 }
 

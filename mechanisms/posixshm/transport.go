@@ -24,8 +24,8 @@ var (
 	// with the two processes on separate CPUs.
 	SpinTransport = table.Transport{
 		Name:      "posixshm-spin",
-		MaxSize:   RingMaxSize,
-		StreamMax: ringStreamMax,
+		MaxSize:   shmring.RowMaxSize,
+		StreamMax: shmring.RowStreamMax,
 		Spins:     true,
 		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return ringOpenNamed(t, false) },
 		Attach:    ringAttach,
@@ -34,8 +34,8 @@ var (
 	// woken by FUTEX_WAKE from the other side.
 	FutexTransport = table.Transport{
 		Name:      "posixshm-futex",
-		MaxSize:   RingMaxSize,
-		StreamMax: ringStreamMax,
+		MaxSize:   shmring.RowMaxSize,
+		StreamMax: shmring.RowStreamMax,
 		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return ringOpenNamed(t, true) },
 		Attach:    ringAttach,
 	}
@@ -43,8 +43,8 @@ var (
 	// other side's write(2) to it.
 	EventfdTransport = table.Transport{
 		Name:      "posixshm-eventfd",
-		MaxSize:   RingMaxSize,
-		StreamMax: ringStreamMax,
+		MaxSize:   shmring.RowMaxSize,
+		StreamMax: shmring.RowStreamMax,
 		Open:      ringOpenMemfd,
 		Attach:    ringAttach,
 	}
@@ -57,20 +57,12 @@ func init() {
 }
 
 const (
-	// RingMaxSize is the largest message of the contract and the table.
-	RingMaxSize = 1 << 16
-	// ringStreamMax is the largest message a ring carries, for the
-	// streaming benchmark.
-	ringStreamMax = 1 << 20
-	// ringCapacity is the messages a direction holds: more than the
-	// contract keeps in flight.
-	ringCapacity = 16
 	// ringShmDir is where Linux keeps POSIX shared memory objects: what
 	// shm_open(3) opens.
 	ringShmDir = "/dev/shm"
 )
 
-func ringBytes() int { return shmring.PairSize(ringCapacity, ringStreamMax) }
+func ringBytes() int { return shmring.RowPairSize() }
 
 // Eventfds of the eventfd variant, as handed to the peer after the memfd:
 // data and space for each direction.
@@ -86,7 +78,8 @@ const (
 // eventfds the rings sleep on.
 func rings(mem []byte, futex bool, efds []int, parent int, inPeer bool) (tx, rx *shmring.Ring, err error) {
 	cfg := func(data, space int) shmring.Config {
-		c := shmring.Config{Capacity: ringCapacity, MaxSize: ringStreamMax, Futex: futex, Parent: parent}
+		c := shmring.RowConfig(parent)
+		c.Futex = futex
 		if efds != nil {
 			c.Data, c.Space = newEventBell(efds[data]), newEventBell(efds[space])
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
+	"github.com/ipcsuite/ipcsuite/helpers/shmring"
 	"github.com/ipcsuite/ipcsuite/helpers/shmring/ringtest"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"github.com/ipcsuite/ipcsuite/helpers/table"
@@ -53,12 +54,12 @@ func TestRingTransportReceiverSleepsUntilSent(t *testing.T) {
 }
 
 func TestRingTransportFullRingWaitsForSpace(t *testing.T) {
-	t.Run("spin", func(t *testing.T) { ringtest.FullRingWaitsForSpace(t, SpinTransport, ringCapacity, nil) })
+	t.Run("spin", func(t *testing.T) { ringtest.FullRingWaitsForSpace(t, SpinTransport, shmring.RowCapacity, nil) })
 	t.Run("futex", func(t *testing.T) {
-		ringtest.FullRingWaitsForSpace(t, FutexTransport, ringCapacity, ringtest.FutexSleep)
+		ringtest.FullRingWaitsForSpace(t, FutexTransport, shmring.RowCapacity, ringtest.FutexSleep)
 	})
 	t.Run("eventfd", func(t *testing.T) {
-		ringtest.FullRingWaitsForSpace(t, EventfdTransport, ringCapacity, ringtest.EventfdSleep)
+		ringtest.FullRingWaitsForSpace(t, EventfdTransport, shmring.RowCapacity, ringtest.EventfdSleep)
 	})
 }
 

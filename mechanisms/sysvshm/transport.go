@@ -24,8 +24,8 @@ var (
 	// the two processes on separate CPUs.
 	SpinTransport = table.Transport{
 		Name:      "sysvshm-spin",
-		MaxSize:   MaxSize,
-		StreamMax: streamMax,
+		MaxSize:   shmring.RowMaxSize,
+		StreamMax: shmring.RowStreamMax,
 		Spins:     true,
 		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, waitSpin) },
 		Attach:    attach,
@@ -35,8 +35,8 @@ var (
 	// kernel.
 	SemTransport = table.Transport{
 		Name:      "sysvshm-sem",
-		MaxSize:   MaxSize,
-		StreamMax: streamMax,
+		MaxSize:   shmring.RowMaxSize,
+		StreamMax: shmring.RowStreamMax,
 		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, waitSem) },
 		Attach:    attach,
 	}
@@ -45,8 +45,8 @@ var (
 	// the word it sleeps on.
 	FutexTransport = table.Transport{
 		Name:      "sysvshm-futex",
-		MaxSize:   MaxSize,
-		StreamMax: streamMax,
+		MaxSize:   shmring.RowMaxSize,
+		StreamMax: shmring.RowStreamMax,
 		Open:      func(t testing.TB) (table.Endpoint, proc.PeerSpec) { return open(t, waitFutex) },
 		Attach:    attach,
 	}
@@ -57,18 +57,6 @@ func init() {
 	table.Register(SemTransport)
 	table.Register(FutexTransport)
 }
-
-const (
-	// MaxSize is the largest message of the contract and the table: what
-	// a pipe carries in one write of its default capacity.
-	MaxSize = 1 << 16
-	// streamMax is the largest message a ring carries, for the streaming
-	// benchmark; only the cells' lines that a message uses are touched.
-	streamMax = 1 << 20
-	// capacity is the messages a direction holds: more than the contract
-	// keeps in flight, so that neither side ever waits for space there.
-	capacity = 16
-)
 
 // How a side waits for the other, passed to the peer as wait=...
 const (
@@ -86,12 +74,13 @@ const (
 	nBells
 )
 
-func segmentSize() int { return shmring.PairSize(capacity, streamMax) }
+func segmentSize() int { return shmring.RowPairSize() }
 
 // rings lays the two directions over one mapping.
 func rings(mem []byte, wait string, bells *sysvsem.Doorbell, parent int, inPeer bool) (tx, rx *shmring.Ring, err error) {
 	cfg := func(data, space int) shmring.Config {
-		c := shmring.Config{Capacity: capacity, MaxSize: streamMax, Parent: parent, Futex: wait == waitFutex}
+		c := shmring.RowConfig(parent)
+		c.Futex = wait == waitFutex
 		if bells != nil {
 			c.Data, c.Space = bells.Bell(data), bells.Bell(space)
 		}

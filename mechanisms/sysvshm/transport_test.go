@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/ipcsuite/ipcsuite/helpers/shmring"
 	"github.com/ipcsuite/ipcsuite/helpers/shmring/ringtest"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 	"github.com/ipcsuite/ipcsuite/helpers/table"
@@ -22,26 +23,26 @@ func TestSemTransportReceiverSleepsInSemopUntilRung(t *testing.T) {
 	peer.Expect(t, "ok")
 }
 
-// A ring holds `capacity` messages: the sender's next Send sleeps in semop
-// until the receiver has taken half of them (the receiver hands cells back
-// in batches of capacity/2), and then goes through.
+// A ring holds shmring.RowCapacity messages: the sender's next Send sleeps
+// in semop until the receiver has taken half of them (the receiver hands
+// cells back in batches of half), and then goes through.
 func TestSemTransportSendToAFullRingWaitsForSpace(t *testing.T) {
 	ep, peer := table.OpenEnd(t, SemTransport)
 	msg := make([]byte, 100)
-	for i := range capacity {
+	for i := range shmring.RowCapacity {
 		if err := sys.Returns(t, "Send to a ring with room", func() error { return ep.Send(msg) }); err != nil {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
 	send := sys.Start("Send to a full ring", func() error { return ep.Send(msg) })
 	sysvsem.RequireSemopWait(t, os.Getpid(), func() { send.RequireBlocked(t) })
-	peer.Must(t, "ok", "recv %d 100", capacity/2-1)
+	peer.Must(t, "ok", "recv %d 100", shmring.RowCapacity/2-1)
 	send.RequireBlocked(t)
 	peer.Must(t, "ok", "recv 1 100")
 	if err := send.Wait(t); err != nil {
 		t.Fatalf("send after the receiver made room: %v", err)
 	}
-	peer.Must(t, "ok", "recv %d 100", capacity/2+1)
+	peer.Must(t, "ok", "recv %d 100", shmring.RowCapacity/2+1)
 }
 
 // Once one side closes, the other side's Recv returns what was sent before
@@ -72,7 +73,7 @@ func TestFutexTransportReceiverSleepsInFutexUntilSent(t *testing.T) {
 // A full ring: the futex variant's sender sleeps in FUTEX_WAIT on the
 // tail until the receiver frees a batch of cells.
 func TestFutexTransportSendToAFullRingWaitsForSpace(t *testing.T) {
-	ringtest.FullRingWaitsForSpace(t, FutexTransport, capacity, ringtest.FutexSleep)
+	ringtest.FullRingWaitsForSpace(t, FutexTransport, shmring.RowCapacity, ringtest.FutexSleep)
 }
 
 // The futex variant's receiver asleep in FUTEX_WAIT is woken by the other
