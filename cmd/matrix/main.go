@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ipcsuite/ipcsuite/helpers/sys"
+
 	"github.com/ipcsuite/ipcsuite/cmd/internal/guest"
 	"github.com/ipcsuite/ipcsuite/cmd/internal/kernels"
 	"github.com/ipcsuite/ipcsuite/cmd/internal/vmproto"
@@ -172,7 +174,10 @@ func runAll(ctx context.Context, c config) error {
 }
 
 func writeInitramfs(path, initPath string, bins []guest.Binary, timescale string, jobs int) error {
-	plan := vmproto.Plan{Env: []string{"IPCSUITE_TIMESCALE=" + timescale}, Parallel: jobs}
+	// A guest's kernel serves this run alone: the tests may change its
+	// machine-wide settings there.
+	env := []string{"IPCSUITE_TIMESCALE=" + timescale, sys.OwnMachineEnv + "=1"}
+	plan := vmproto.Plan{Env: env, Parallel: jobs}
 	for _, b := range bins {
 		plan.Runs = append(plan.Runs, vmproto.Run{
 			Pkg: b.Pkg, Path: guest.GuestBinary(b.Pkg), Dir: guest.GuestDir(b.Pkg),

@@ -26,39 +26,15 @@ func OwnNamespace() bool {
 
 // SetKnob writes value to /proc/sys/kernel/name, a setting of the IPC
 // namespace (a limit, msg_next_id, shm_rmid_forced), and writes the old
-// value back when the test ends unless it reads so already (msg_next_id
-// and its kin go back to -1 by themselves once used, and take no -1). It skips unless the tests run in an IPC
-// namespace of their own, so that nothing outside the test run changes,
-// and where the knob is missing or may not be written.
+// value back when the test ends (see sys.SetSysctl). It skips unless the
+// tests run in an IPC namespace of their own, so that nothing outside the
+// test run changes, and where the knob is missing or may not be written.
 func SetKnob(t testing.TB, name, value string) {
 	t.Helper()
 	if !OwnNamespace() {
 		t.Skipf("changes /proc/sys/kernel/%s: runs only in an IPC namespace of its own", name)
 	}
-	path := "/proc/sys/kernel/" + name
-	old, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("no %s on Linux %s", path, sys.KernelRelease())
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(value), 0); err != nil {
-		// EIO: gVisor shows the knobs but refuses every write.
-		if errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EIO) {
-			t.Skipf("may not write %s: %v", path, err)
-		}
-		t.Fatalf("write %q to %s: %v", value, path, err)
-	}
-	was := strings.TrimSpace(string(old))
-	t.Cleanup(func() {
-		if now, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(now)) == was {
-			return
-		}
-		if err := os.WriteFile(path, []byte(was), 0); err != nil {
-			t.Errorf("restore %s to %q: %v", path, old, err)
-		}
-	})
+	sys.SetSysctl(t, "kernel/"+name, value)
 }
 
 // ReadKnob reads /proc/sys/kernel/name as text without its newline,

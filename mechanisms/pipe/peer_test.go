@@ -370,3 +370,20 @@ func pipeHogRole(args []string) int {
 	proc.Tell(fmt.Sprintf("none of %d shrunk", most))
 	return 0
 }
+
+func init() { proc.Register("new-pipe-on-cue", newPipeOnCueRole) }
+
+// newPipeOnCueRole waits for the line "pipe", then makes a pipe and tells
+// "size N grow ANSWER": its F_GETPIPE_SZ and what F_SETPIPE_SZ to twice
+// that answered. It keeps the pipe until the line "done".
+func newPipeOnCueRole([]string) int {
+	proc.AwaitLine("pipe")
+	var p [2]int
+	proc.Check(unix.Pipe2(p[:], unix.O_CLOEXEC), "pipe2")
+	size, err := unix.FcntlInt(uintptr(p[0]), unix.F_GETPIPE_SZ, 0)
+	proc.Check(err, "F_GETPIPE_SZ")
+	_, err = unix.FcntlInt(uintptr(p[0]), unix.F_SETPIPE_SZ, 2*size)
+	proc.Tell("size " + strconv.Itoa(size) + " grow " + proc.Answer(err))
+	proc.AwaitLine("done")
+	return 0
+}
