@@ -89,8 +89,13 @@ func printBenchConfig() {
 
 // CachelineProbe measures a round trip of one cache line between two
 // threads on the split CPUs, spinning: a quick reading of how far apart the
-// host has put the two vCPUs in this run.
+// host has put the two vCPUs in this run. Its two goroutines spin on each
+// other, so it needs two Ps: under GOMAXPROCS=1 each turn would wait for
+// the scheduler to preempt a spinner, and it refuses instead.
 func CachelineProbe(p Placement, rounds int) (time.Duration, error) {
+	if n := runtime.GOMAXPROCS(0); n < 2 {
+		return 0, fmt.Errorf("not measured: GOMAXPROCS is %d, and the probe's two spinning goroutines need two", n)
+	}
 	var line struct {
 		_ [64]byte
 		v atomic.Int64
