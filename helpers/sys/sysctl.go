@@ -27,6 +27,21 @@ func Sysctl(name string) (int, error) {
 	return n, nil
 }
 
+// RequireSysctl reads the number in /proc/sys/NAME, skipping the test
+// where the kernel has no such knob and failing it where the file does not
+// hold a number.
+func RequireSysctl(t testing.TB, name string) int {
+	t.Helper()
+	n, err := Sysctl(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("no /proc/sys/%s on Linux %s", name, KernelRelease())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // OwnMachineEnv names the variable that, set to 1, says the kernel serves
 // this test run alone (the matrix's guests set it): only then may a test
 // change a machine-wide setting, which reaches every process of the machine.

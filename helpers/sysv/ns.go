@@ -51,6 +51,30 @@ func ReadKnob(t testing.TB, name string) string {
 	return strings.TrimSpace(string(data))
 }
 
+// RequireNextID checks a checkpoint/restore knob of the IPC namespace,
+// /proc/sys/kernel/knob (msg_next_id, sem_next_id, shm_next_id): it reads
+// -1 until written, then makes the identifier of the next object exactly
+// the value written, once (create makes one object, a what, and returns
+// its id): the knob reads -1 again afterwards and the object after that
+// gets another id. want should be a value no counter of a fresh namespace
+// reaches, so that a kernel that ignored the knob fails.
+func RequireNextID(t testing.TB, knob string, want int, what string, create func() int) {
+	t.Helper()
+	if got := ReadKnob(t, knob); got != "-1" {
+		t.Fatalf("%s reads %s before use, want -1", knob, got)
+	}
+	SetKnob(t, knob, strconv.Itoa(want))
+	if id := create(); id != want {
+		t.Fatalf("a new %s after %s = %d: id %d", what, knob, want, id)
+	}
+	if got := ReadKnob(t, knob); got != "-1" {
+		t.Fatalf("%s reads %s after the %s was made, want -1", knob, got, what)
+	}
+	if next := create(); next == want {
+		t.Fatalf("a second %s got id %d too", what, next)
+	}
+}
+
 // NoAccessPage returns the address of a page of the test's own mapped
 // PROT_NONE (unmapped when the test ends): a pointer argument the kernel
 // must refuse with EFAULT, in memory no one else can reuse meanwhile.

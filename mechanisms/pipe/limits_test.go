@@ -5,9 +5,7 @@ package pipe
 // minimum size, past the hard one none.
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"strconv"
 	"syscall"
@@ -18,19 +16,6 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers/proc"
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
-
-// readSysctl reads a number from /proc/sys, skipping when it is not there.
-func readSysctl(t *testing.T, name string) int {
-	t.Helper()
-	n, err := sys.Sysctl(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("no /proc/sys/%s: %v", name, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // privateUID is a uid that no other process of the machine runs as, so
 // that the pages its pipes count are the peer's alone: the limit is per
@@ -46,7 +31,7 @@ func privateUID() uint32 { return 0x3ff00000 + uint32(os.Getpid()%0x10000) }
 // pipes until the soft limit is passed.
 func TestPipesPastTheUserSoftLimitGetTheMinimumSize(t *testing.T) {
 	sys.RequireCap(t, unix.CAP_SETUID, "CAP_SETUID", "the peer runs as a uid of its own")
-	soft := readSysctl(t, "fs/pipe-user-pages-soft")
+	soft := sys.RequireSysctl(t, "fs/pipe-user-pages-soft")
 	if soft == 0 {
 		t.Skipf("pipe-user-pages-soft is 0: no soft limit")
 	}
@@ -102,8 +87,8 @@ func minimumPipePages(t *testing.T) int {
 // and otherwise runs only where the machine's own setting has it on.
 func TestPipesPastTheUserHardLimitAreRefusedENFILE(t *testing.T) {
 	sys.RequireCap(t, unix.CAP_SETUID, "CAP_SETUID", "the peer runs as a uid of its own")
-	hard := readSysctl(t, "fs/pipe-user-pages-hard")
-	soft := readSysctl(t, "fs/pipe-user-pages-soft")
+	hard := sys.RequireSysctl(t, "fs/pipe-user-pages-hard")
+	soft := sys.RequireSysctl(t, "fs/pipe-user-pages-soft")
 	page := os.Getpagesize()
 	r, _ := sys.Pipe(t, 0)
 	defaultPages, minPages := pipeSize(t, r)/page, minimumPipePages(t)

@@ -24,7 +24,7 @@ import (
 // is not the run's own.
 func lowerPipeMaxSize(t *testing.T) (page int, restore func()) {
 	t.Helper()
-	readSysctl(t, "fs/pipe-max-size")
+	sys.RequireSysctl(t, "fs/pipe-max-size")
 	page = os.Getpagesize()
 	return page, sys.SetMachineSysctl(t, "fs/pipe-max-size", strconv.Itoa(page))
 }

@@ -1,8 +1,6 @@
 package posixmq
 
 import (
-	"errors"
-	"io/fs"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,19 +12,6 @@ import (
 	"github.com/ipcsuite/ipcsuite/helpers/sys"
 )
 
-// readLimit reads /proc/sys/fs/mqueue/NAME, a limit of the IPC namespace.
-func readLimit(t *testing.T, name string) int {
-	t.Helper()
-	n, err := sys.Sysctl("fs/mqueue/" + name)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("no mqueue limit %s to compare with: %v", name, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // Without CAP_SYS_RESOURCE, mq_open refuses to create a queue whose
 // mq_maxmsg is above fs/mqueue/msg_max or whose mq_msgsize is above
 // fs/mqueue/msgsize_max with EINVAL, and accepts both limits exactly (man
@@ -36,7 +21,7 @@ func readLimit(t *testing.T, name string) int {
 func TestAttrAboveLimitsIsEINVAL(t *testing.T) {
 	cred := sys.OtherUID(t)
 	requireQueueIO(t)
-	msgMax, msgsizeMax := readLimit(t, "msg_max"), readLimit(t, "msgsize_max")
+	msgMax, msgsizeMax := sys.RequireSysctl(t, "fs/mqueue/msg_max"), sys.RequireSysctl(t, "fs/mqueue/msgsize_max")
 	peer := spawnMq(t, proc.PeerSpec{Credential: cred})
 	for _, c := range []struct {
 		name            string
@@ -210,7 +195,7 @@ func TestQueuesMaxIsENOSPC(t *testing.T) {
 func TestRlimitMsgqueueIsEMFILE(t *testing.T) {
 	other := sys.OtherUID(t)
 	requireQueueIO(t)
-	msgMax, msgsizeMax := readLimit(t, "msg_max"), readLimit(t, "msgsize_max")
+	msgMax, msgsizeMax := sys.RequireSysctl(t, "fs/mqueue/msg_max"), sys.RequireSysctl(t, "fs/mqueue/msgsize_max")
 	// One queue's messages take more than half of the limit: one fits with
 	// room for the kernel's own accounting, and two do not.
 	const limit = 1 << 16

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -47,11 +45,7 @@ var transportMaxmsg = min(limitOr("msg_max", 10), 10)
 
 // limitOr reads /proc/sys/fs/mqueue/NAME, or returns def.
 func limitOr(name string, def int) int {
-	data, err := os.ReadFile("/proc/sys/fs/mqueue/" + name)
-	if err != nil {
-		return def
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	n, err := sys.Sysctl("fs/mqueue/" + name)
 	if err != nil || n < 1 {
 		return def
 	}

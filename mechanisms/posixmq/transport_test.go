@@ -112,7 +112,7 @@ func TestTransportPeerGone(t *testing.T) {
 // hang-up) and one above MaxSize.
 func TestTransportSizes(t *testing.T) {
 	requireQueueIO(t)
-	if max := readLimit(t, "msgsize_max"); Transport.MaxSize > max {
+	if max := sys.RequireSysctl(t, "fs/mqueue/msgsize_max"); Transport.MaxSize > max {
 		t.Fatalf("MaxSize %d, above msgsize_max %d", Transport.MaxSize, max)
 	}
 	if Transport.MaxSize < 1024 {

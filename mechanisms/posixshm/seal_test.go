@@ -1,9 +1,9 @@
 package posixshm
 
 import (
-	"os"
+	"errors"
+	"io/fs"
 	"strconv"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -225,13 +225,12 @@ func fileMode(t *testing.T, fd int) uint32 {
 // memfdNoexecSysctl reads vm.memfd_noexec (0 where it is absent).
 func memfdNoexecSysctl(t *testing.T) int {
 	t.Helper()
-	data, err := os.ReadFile("/proc/sys/vm/memfd_noexec")
-	if err != nil {
+	v, err := sys.Sysctl("vm/memfd_noexec")
+	if errors.Is(err, fs.ErrNotExist) {
 		return 0
 	}
-	v, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil {
-		t.Fatalf("vm.memfd_noexec %q: %v", data, err)
+		t.Fatal(err)
 	}
 	return v
 }

@@ -35,25 +35,11 @@ func TestQueueIsInvisibleFromAnotherIPCNamespace(t *testing.T) {
 }
 
 // /proc/sys/kernel/msg_next_id (checkpoint/restore's knob, per namespace)
-// makes the next queue's identifier exactly the value written, once: the
-// knob reads -1 again afterwards. The value chosen is one no counter of a
-// fresh namespace reaches, so a kernel that ignored the knob fails.
+// makes the next queue's identifier exactly the value written, once
+// (sysv.RequireNextID), and the queue is then found under it.
 func TestMsgNextIDChoosesTheNextIdentifier(t *testing.T) {
-	if got := sysv.ReadKnob(t, "msg_next_id"); got != "-1" {
-		t.Fatalf("msg_next_id reads %s before use, want -1", got)
-	}
-	const want = 2<<15 + 1234
-	sysv.SetKnob(t, "msg_next_id", strconv.Itoa(want))
-	id := mkQueue(t, 0o600)
-	if id != want {
-		t.Fatalf("msgget after msg_next_id = %d: id %d", want, id)
-	}
-	if got := sysv.ReadKnob(t, "msg_next_id"); got != "-1" {
-		t.Fatalf("msg_next_id reads %s after the queue was made, want -1", got)
-	}
-	if next := mkQueue(t, 0o600); next == want {
-		t.Fatalf("a second queue got id %d too", next)
-	}
+	const want = 2<<15 + 1234 // beyond a fresh namespace's counters
+	sysv.RequireNextID(t, "msg_next_id", want, "queue", func() int { return mkQueue(t, 0o600) })
 	peer := spawnMsg(t, proc.PeerSpec{})
 	peer.Must(t, "0600", "stat %d", want)
 }

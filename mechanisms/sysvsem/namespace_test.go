@@ -37,25 +37,13 @@ func TestSetIsInvisibleFromAnotherIPCNamespace(t *testing.T) {
 }
 
 // /proc/sys/kernel/sem_next_id (checkpoint/restore's knob, per namespace)
-// makes the next set's identifier exactly the value written, once: the
-// knob reads -1 again afterwards. The index chosen is far above any a
-// fresh namespace hands out, so SEM_INFO, which returns the highest index
-// in use, must return it, and SEM_STAT of that index must find the set.
+// makes the next set's identifier exactly the value written, once
+// (sysv.RequireNextID). The index chosen is far above any a fresh
+// namespace hands out, so SEM_INFO, which returns the highest index in
+// use, must return it, and SEM_STAT of that index must find the set.
 func TestSemNextIDChoosesTheNextIdentifier(t *testing.T) {
-	if got := sysv.ReadKnob(t, "sem_next_id"); got != "-1" {
-		t.Fatalf("sem_next_id reads %s before use, want -1", got)
-	}
 	const want = 1234 // sequence 0: the id is the index whatever IPCMNI is
-	sysv.SetKnob(t, "sem_next_id", strconv.Itoa(want))
-	if id := newSet(t, 1, 0o600); id != want {
-		t.Fatalf("semget after sem_next_id = %d: id %d", want, id)
-	}
-	if got := sysv.ReadKnob(t, "sem_next_id"); got != "-1" {
-		t.Fatalf("sem_next_id reads %s after the set was made, want -1", got)
-	}
-	if next := newSet(t, 1, 0o600); next == want {
-		t.Fatalf("a second set got id %d too", next)
-	}
+	sysv.RequireNextID(t, "sem_next_id", want, "set", func() int { return newSet(t, 1, 0o600) })
 	highest, _, err := Info(SEM_INFO)
 	if err != nil || highest != want {
 		t.Fatalf("SEM_INFO returned %d, %s; want the highest index in use, %d", highest, sys.ErrnoName(err), want)

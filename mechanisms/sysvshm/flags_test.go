@@ -69,20 +69,6 @@ func hugePageSize(t *testing.T) int {
 	return 0
 }
 
-// readVM reads a number from /proc/sys/vm.
-func readVM(t *testing.T, name string) int {
-	t.Helper()
-	data, err := os.ReadFile("/proc/sys/vm/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatalf("/proc/sys/vm/%s: %v", name, err)
-	}
-	return n
-}
-
 // A SHM_HUGETLB segment needs the privilege to lock memory (man 2 shmget):
 // a process without CAP_IPC_LOCK, outside hugetlb_shm_group and with no
 // RLIMIT_MEMLOCK to spare gets EPERM. And it needs huge pages: with none
@@ -91,7 +77,7 @@ func TestShmHugetlbNeedsThePrivilegeAndHugePages(t *testing.T) {
 	size := hugePageSize(t)
 	flags := unix.IPC_CREAT | unix.IPC_EXCL | SHM_HUGETLB | 0o600
 	t.Run("without the privilege EPERM", func(t *testing.T) {
-		if group := readVM(t, "hugetlb_shm_group"); group == sys.OtherUser {
+		if group := sys.RequireSysctl(t, "vm/hugetlb_shm_group"); group == sys.OtherUser {
 			t.Skipf("hugetlb_shm_group is %d, the other user's group", group)
 		}
 		other := spawnShm(t, proc.PeerSpec{Credential: sys.OtherUID(t)})
@@ -104,7 +90,7 @@ func TestShmHugetlbNeedsThePrivilegeAndHugePages(t *testing.T) {
 		}
 	})
 	t.Run("without huge pages ENOMEM", func(t *testing.T) {
-		if n, over := readVM(t, "nr_hugepages"), readVM(t, "nr_overcommit_hugepages"); n != 0 || over != 0 {
+		if n, over := sys.RequireSysctl(t, "vm/nr_hugepages"), sys.RequireSysctl(t, "vm/nr_overcommit_hugepages"); n != 0 || over != 0 {
 			t.Skipf("the machine has huge pages (nr_hugepages %d, nr_overcommit_hugepages %d)", n, over)
 		}
 		id, err := Get(unix.IPC_PRIVATE, uint64(size), flags)

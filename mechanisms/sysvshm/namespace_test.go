@@ -35,24 +35,11 @@ func TestSegmentIsInvisibleFromAnotherIPCNamespace(t *testing.T) {
 }
 
 // /proc/sys/kernel/shm_next_id (checkpoint/restore's knob, per namespace)
-// makes the next segment's identifier exactly the value written, once:
-// the knob reads -1 again afterwards. The value chosen is one no counter
-// of a fresh namespace reaches, so a kernel that ignored the knob fails.
+// makes the next segment's identifier exactly the value written, once
+// (sysv.RequireNextID), and another process attaches it by that id.
 func TestShmNextIDChoosesTheNextIdentifier(t *testing.T) {
-	if got := sysv.ReadKnob(t, "shm_next_id"); got != "-1" {
-		t.Fatalf("shm_next_id reads %s before use, want -1", got)
-	}
-	const want = 3<<15 + 4321
-	sysv.SetKnob(t, "shm_next_id", strconv.Itoa(want))
-	if id := newSegment(t, pageSize, 0o600); id != want {
-		t.Fatalf("shmget after shm_next_id = %d: id %d", want, id)
-	}
-	if got := sysv.ReadKnob(t, "shm_next_id"); got != "-1" {
-		t.Fatalf("shm_next_id reads %s after the segment was made, want -1", got)
-	}
-	if next := newSegment(t, pageSize, 0o600); next == want {
-		t.Fatalf("a second segment got id %d too", next)
-	}
+	const want = 3<<15 + 4321 // beyond a fresh namespace's counters
+	sysv.RequireNextID(t, "shm_next_id", want, "segment", func() int { return newSegment(t, pageSize, 0o600) })
 	peer := spawnShm(t, proc.PeerSpec{})
 	peer.Must(t, "ok", "attach %d 0", want)
 	requireNattch(t, want, 1, "after the peer attached the chosen id")

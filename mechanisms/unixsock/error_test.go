@@ -2,7 +2,6 @@ package unixsock
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,15 +83,7 @@ func TestDatagramToAClosedPeerIsRefused(t *testing.T) {
 // takes as its receive queue's limit when it is made.
 func maxDgramQlen(t testing.TB) int {
 	t.Helper()
-	data, err := os.ReadFile("/proc/sys/net/unix/max_dgram_qlen")
-	if err != nil {
-		t.Skipf("no net.unix.max_dgram_qlen: %v", err)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatalf("max_dgram_qlen %q: %v", data, err)
-	}
-	return n
+	return sys.RequireSysctl(t, "net/unix/max_dgram_qlen")
 }
 
 // dgramSender makes the peer connect a datagram socket to name, with a
